@@ -1,0 +1,103 @@
+import { type Static, Type } from 'typebox'
+import { Value } from 'typebox/value'
+
+/**
+ * The one environment schema. Every setting Victoria reads is declared here, with its default;
+ * nothing else in the code base reads `process.env`. The README's configuration table mirrors it.
+ */
+const PositiveMs = (def: number, description: string) =>
+  Type.Integer({ minimum: 1, maximum: 3_600_000, default: def, description })
+
+export const ConfigSchema = Type.Object({
+  NODE_ENV: Type.Union(
+    [Type.Literal('development'), Type.Literal('production'), Type.Literal('test')],
+    { default: 'development', description: 'development, production or test' },
+  ),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'address to listen on' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info', description: 'pino log level' },
+  ),
+  DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description: 'PostgreSQL URL; when unset, embedded PGlite is used',
+    }),
+  ),
+  VICTORIA_DATA_DIR: Type.String({
+    minLength: 1,
+    default: '.data',
+    description: 'where embedded PGlite keeps its files',
+  }),
+  GOODBOOKS_DIR: Type.String({
+    minLength: 1,
+    default: 'data/goodbooks',
+    description: 'the goodbooks CSV files (plain or .gz) the importer reads',
+  }),
+  AUTO_SEED: Type.Boolean({
+    default: true,
+    description: 'embedded mode: import the goodbooks catalog on first start when it is empty',
+  }),
+  DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10, description: 'pg pool size' }),
+  DB_CONNECTION_TIMEOUT_MS: PositiveMs(5_000, 'wait for a pooled connection before failing'),
+  DB_STATEMENT_TIMEOUT_MS: PositiveMs(5_000, 'PostgreSQL statement_timeout per connection'),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: PositiveMs(10_000, 'idle_in_transaction_session_timeout'),
+  REQUEST_TIMEOUT_MS: PositiveMs(30_000, 'Fastify requestTimeout: whole request must arrive within'),
+  SHUTDOWN_GRACE_MS: PositiveMs(10_000, 'SIGTERM: time to drain in-flight requests before exit'),
+  BODY_LIMIT_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 100 * 1024 * 1024,
+    default: 1024 * 1024,
+    description: 'largest accepted request body',
+  }),
+})
+
+export type Config = Static<typeof ConfigSchema>
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const keys = Object.keys(ConfigSchema.properties) as (keyof Config)[]
+
+/**
+ * Reads the settings from an environment map, applying defaults and converting strings to numbers
+ * and booleans. Throws a ConfigError naming every bad key at once, so a broken deployment is
+ * fixed in one round trip rather than one variable at a time. Empty strings count as unset.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const picked: Record<string, string> = {}
+  for (const key of keys) {
+    const raw = env[key]
+    if (raw !== undefined && raw.trim() !== '') picked[key] = raw.trim()
+  }
+  const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, picked))
+  const byKey = new Map<string, string>()
+  for (const error of Value.Errors(ConfigSchema, converted)) {
+    const key = error.instancePath.replace(/^\//, '')
+    // a union reports one error per branch; the first one per key is enough to act on
+    if (!byKey.has(key)) byKey.set(key, describe(key, picked[key], error.message))
+  }
+  if (byKey.size > 0) throw new ConfigError([...byKey.values()])
+  return converted as Config
+}
+
+function describe(key: string, raw: string | undefined, message: string): string {
+  const schema = ConfigSchema.properties[key as keyof Config] as { description?: string }
+  const got = raw === undefined ? 'nothing' : JSON.stringify(raw)
+  return `${key}: ${message} (got ${got}; ${schema?.description ?? ''})`
+}
+
+/** What the startup log says about where Victoria runs (never includes credentials). */
+export function describeConfig(config: Config): Record<string, string | number | boolean> {
+  return {
+    mode: config.DATABASE_URL ? 'postgres' : 'embedded',
+    host: config.HOST,
+    port: config.PORT,
+    dataDir: config.DATABASE_URL ? '-' : config.VICTORIA_DATA_DIR,
+  }
+}

@@ -1,0 +1,106 @@
+import { mkdir } from 'node:fs/promises'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely'
+import { PGliteDialect } from 'kysely-pglite-dialect'
+import pg from 'pg'
+import type { Config } from '../config.ts'
+import type { DB } from './types.ts'
+
+export type Engine = 'postgres' | 'pglite'
+
+/** What the rest of the code base sees of the database, whichever engine runs underneath. */
+export interface Database {
+  readonly db: Kysely<DB>
+  readonly engine: Engine
+  /**
+   * Runs a multi-statement SQL script (a migration) on the transaction's connection. The pg driver
+   * sends a parameterless query over the simple protocol, which accepts many statements; PGlite's
+   * query() does not, so its exec() is used on the same single session.
+   */
+  executeScript(trx: Transaction<DB>, script: string): Promise<void>
+  close(): Promise<void>
+}
+
+export interface DatabaseLogger {
+  warn(obj: object, msg: string): void
+}
+
+export type DatabaseConfig = Pick<
+  Config,
+  | 'DATABASE_URL'
+  | 'VICTORIA_DATA_DIR'
+  | 'DB_POOL_MAX'
+  | 'DB_CONNECTION_TIMEOUT_MS'
+  | 'DB_STATEMENT_TIMEOUT_MS'
+  | 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS'
+>
+
+// pg returns numeric and bigint as strings to avoid precision loss. Our numerics are ratings and
+// positions (a few digits) and our bigints are counts, so numbers are safe and what the API wants.
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.NUMERIC || oid === pg.types.builtins.INT8) return Number
+    return pg.types.getTypeParser(oid, format)
+  },
+}
+
+export async function openDatabase(
+  config: DatabaseConfig,
+  logger: DatabaseLogger,
+): Promise<Database> {
+  if (config.DATABASE_URL) return openPostgres(config, config.DATABASE_URL, logger)
+  await mkdir(config.VICTORIA_DATA_DIR, { recursive: true })
+  return openPGlite(await createPGlite(config.VICTORIA_DATA_DIR))
+}
+
+/**
+ * An embedded PostgreSQL: persisted in `dataDir`, in memory without one, or restored from a
+ * `dumpDataDir()` tarball (tests start from a seeded template that way).
+ */
+export function createPGlite(dataDir?: string, loadDataDir?: Blob): Promise<PGlite> {
+  return PGlite.create({
+    ...(dataDir ? { dataDir } : {}),
+    ...(loadDataDir ? { loadDataDir } : {}),
+    // the same conversions as the pg pool below, so both engines hand back the same row shapes
+    parsers: { [pg.types.builtins.NUMERIC]: Number, [pg.types.builtins.INT8]: Number },
+  })
+}
+
+function openPostgres(config: DatabaseConfig, url: string, logger: DatabaseLogger): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: config.DB_POOL_MAX,
+    // without it a request waits forever for a connection when the pool is exhausted
+    connectionTimeoutMillis: config.DB_CONNECTION_TIMEOUT_MS,
+    statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
+    idle_in_transaction_session_timeout: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    idleTimeoutMillis: 30_000,
+    application_name: 'victoria',
+    types: pgTypes,
+  })
+  // An idle client that loses its server (PostgreSQL restarted) emits 'error' on the pool; with
+  // no listener that error would crash the process. The pool drops the client and opens another.
+  pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'))
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  return {
+    db,
+    engine: 'postgres',
+    async executeScript(trx, script) {
+      await sql.raw(script).execute(trx)
+    },
+    close: () => db.destroy(),
+  }
+}
+
+/** Wraps an open PGlite instance; tests pass in-memory ones, the server one persisted on disk. */
+export function openPGlite(pglite: PGlite): Database {
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) })
+  return {
+    db,
+    engine: 'pglite',
+    async executeScript(_trx, script) {
+      await pglite.exec(script)
+    },
+    close: () => db.destroy(),
+  }
+}

@@ -1,0 +1,152 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { TestContext } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { sql } from 'kysely'
+import { loadConfig } from '../../src/config.ts'
+import { createPGlite, type Database, openDatabase, openPGlite } from '../../src/db/database.ts'
+import { loadMigrations, migrate } from '../../src/db/migrator.ts'
+import { importGoodbooks } from '../../src/import/goodbooks-import.ts'
+
+/**
+ * Every test file gets a database of its own, so files run in parallel and never see each other's
+ * rows. With DATABASE_URL set (CI) it is a fresh PostgreSQL database on that server; otherwise an
+ * in-memory PGlite. Seeded databases are copied from a template built once per schema version:
+ * `CREATE DATABASE ... TEMPLATE` on PostgreSQL, a `dumpDataDir` tarball on PGlite.
+ */
+
+export const testConfig = loadConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent' })
+export const TEST_ENGINE = testConfig.DATABASE_URL ? 'postgres' : 'pglite'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const GOODBOOKS_DIR = join(ROOT, 'data/goodbooks')
+const silentLogger = { warn() {} }
+
+export interface TestDatabaseOptions {
+  /** import the goodbooks catalog (10,000 books) */
+  seed?: boolean
+}
+
+export interface TestDatabase extends Database {
+  /** a URL other processes can open (PostgreSQL only) */
+  url?: string
+}
+
+export async function createTestDatabase(
+  t: Pick<TestContext, 'after'>,
+  options: TestDatabaseOptions = {},
+): Promise<TestDatabase> {
+  const database =
+    TEST_ENGINE === 'postgres' ? await createPostgresDatabase(options) : await createPGliteDatabase(options)
+  t.after(() => database.close())
+  return database
+}
+
+/** The schema and importer fingerprint: a template built from older code is never reused. */
+async function templateVersion(): Promise<string> {
+  const hash = createHash('sha256')
+  for (const m of await loadMigrations()) hash.update(m.checksum)
+  for (const file of ['goodbooks-import.ts', 'goodbooks-reader.ts', 'series-title.ts', 'genre-map.ts']) {
+    hash.update(await readFile(join(ROOT, 'src/import', file)).catch(() => Buffer.alloc(0)))
+  }
+  return hash.digest('hex').slice(0, 12)
+}
+
+// --- PostgreSQL -----------------------------------------------------------------------------
+
+function urlFor(name: string): string {
+  const url = new URL(testConfig.DATABASE_URL!)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+function openPostgres(url: string) {
+  return openDatabase({ ...testConfig, DATABASE_URL: url, DB_POOL_MAX: 5 }, silentLogger)
+}
+
+async function createPostgresDatabase(options: TestDatabaseOptions): Promise<TestDatabase> {
+  const admin = await openPostgres(testConfig.DATABASE_URL!)
+  const name = `victoria_test_${process.pid}_${randomBytes(4).toString('hex')}`
+  try {
+    const template = options.seed ? await ensurePostgresTemplate(admin) : null
+    const from = template ? sql` TEMPLATE ${sql.id(template)}` : sql``
+    await sql`CREATE DATABASE ${sql.id(name)}${from}`.execute(admin.db)
+  } finally {
+    await admin.close()
+  }
+  const url = urlFor(name)
+  const database = await openPostgres(url)
+  if (!options.seed) await migrate(database)
+  return {
+    ...database,
+    url,
+    async close() {
+      await database.close()
+      const dropper = await openPostgres(testConfig.DATABASE_URL!)
+      await sql`DROP DATABASE IF EXISTS ${sql.id(name)} WITH (FORCE)`.execute(dropper.db)
+      await dropper.close()
+    },
+  }
+}
+
+/** Builds `victoria_tpl_<version>` once; concurrent test files wait on an advisory lock. */
+async function ensurePostgresTemplate(admin: Database): Promise<string> {
+  const name = `victoria_tpl_${await templateVersion()}`
+  return admin.db.connection().execute(async (conn) => {
+    await sql`SELECT pg_advisory_lock(74021903)`.execute(conn)
+    try {
+      const found = await sql`SELECT 1 FROM pg_database WHERE datname = ${name}`.execute(conn)
+      if (found.rows.length > 0) return name
+      const building = `${name}_building`
+      await sql`DROP DATABASE IF EXISTS ${sql.id(building)} WITH (FORCE)`.execute(conn)
+      await sql`CREATE DATABASE ${sql.id(building)}`.execute(conn)
+      const template = await openPostgres(urlFor(building))
+      try {
+        await migrate(template)
+        await importGoodbooks(template, { dir: GOODBOOKS_DIR })
+      } finally {
+        await template.close()
+      }
+      // renamed only when complete, so a crashed build is never used as a template
+      await sql`ALTER DATABASE ${sql.id(building)} RENAME TO ${sql.id(name)}`.execute(conn)
+      return name
+    } finally {
+      await sql`SELECT pg_advisory_unlock(74021903)`.execute(conn)
+    }
+  })
+}
+
+// --- PGlite ---------------------------------------------------------------------------------
+
+async function createPGliteDatabase(options: TestDatabaseOptions): Promise<TestDatabase> {
+  if (!options.seed) {
+    const database = openPGlite(await createPGlite())
+    await migrate(database)
+    return database
+  }
+  const tarball = await ensurePGliteTemplate()
+  return openPGlite(await createPGlite(undefined, new Blob([await readFile(tarball)])))
+}
+
+async function ensurePGliteTemplate(): Promise<string> {
+  const dir = join(ROOT, '.data/test-templates')
+  const file = join(dir, `pglite-${await templateVersion()}.tar.gz`)
+  try {
+    await readFile(file)
+    return file
+  } catch {}
+  // Two files may build it at once; each writes its own temp file and renames it into place,
+  // so a reader never sees a half-written tarball.
+  const pglite = await createPGlite()
+  const database = openPGlite(pglite)
+  await migrate(database)
+  await importGoodbooks(database, { dir: GOODBOOKS_DIR })
+  const dump = await pglite.dumpDataDir('gzip')
+  await database.close()
+  await mkdir(dir, { recursive: true })
+  const temp = `${file}.${process.pid}.tmp`
+  await writeFile(temp, Buffer.from(await dump.arrayBuffer()))
+  await rename(temp, file)
+  return file
+}
