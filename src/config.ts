@@ -43,7 +43,10 @@ export const ConfigSchema = Type.Object({
   DB_CONNECTION_TIMEOUT_MS: PositiveMs(5_000, 'wait for a pooled connection before failing'),
   DB_STATEMENT_TIMEOUT_MS: PositiveMs(5_000, 'PostgreSQL statement_timeout per connection'),
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: PositiveMs(10_000, 'idle_in_transaction_session_timeout'),
-  REQUEST_TIMEOUT_MS: PositiveMs(30_000, 'Fastify requestTimeout: whole request must arrive within'),
+  REQUEST_TIMEOUT_MS: PositiveMs(
+    30_000,
+    'Fastify requestTimeout: whole request must arrive within',
+  ),
   SHUTDOWN_GRACE_MS: PositiveMs(10_000, 'SIGTERM: time to drain in-flight requests before exit'),
   BODY_LIMIT_BYTES: Type.Integer({
     minimum: 1024,

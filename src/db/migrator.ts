@@ -90,9 +90,9 @@ export async function migrate(database: Database, dir = MIGRATIONS_DIR): Promise
 /** Migrations on disk that the database has not applied yet (readiness reports them). */
 export async function pendingMigrations(database: Database, dir = MIGRATIONS_DIR) {
   const migrations = await loadMigrations(dir)
-  const exists = await sql<{ found: string | null }>`SELECT to_regclass('schema_migrations')::text AS found`.execute(
-    database.db,
-  )
+  const exists = await sql<{
+    found: string | null
+  }>`SELECT to_regclass('schema_migrations')::text AS found`.execute(database.db)
   if (!exists.rows[0]?.found) return migrations.map(label)
   const rows = await database.db.selectFrom('schema_migrations').select('version').execute()
   const done = new Set(rows.map((r) => r.version))

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
@@ -38,7 +38,9 @@ export async function createTestDatabase(
   options: TestDatabaseOptions = {},
 ): Promise<TestDatabase> {
   const database =
-    TEST_ENGINE === 'postgres' ? await createPostgresDatabase(options) : await createPGliteDatabase(options)
+    TEST_ENGINE === 'postgres'
+      ? await createPostgresDatabase(options)
+      : await createPGliteDatabase(options)
   t.after(() => database.close())
   return database
 }
@@ -47,8 +49,9 @@ export async function createTestDatabase(
 async function templateVersion(): Promise<string> {
   const hash = createHash('sha256')
   for (const m of await loadMigrations()) hash.update(m.checksum)
-  for (const file of ['goodbooks-import.ts', 'goodbooks-reader.ts', 'series-title.ts', 'genre-map.ts']) {
-    hash.update(await readFile(join(ROOT, 'src/import', file)).catch(() => Buffer.alloc(0)))
+  const importDir = join(ROOT, 'src/import')
+  for (const file of (await readdir(importDir)).sort()) {
+    hash.update(file).update(await readFile(join(importDir, file)))
   }
   return hash.digest('hex').slice(0, 12)
 }

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify from 'fastify'
+import type { Config } from './config.ts'
+import type { Database } from './db/database.ts'
+import catalogRoutes from './modules/catalog/catalog.routes.ts'
+import databasePlugin from './plugins/database.ts'
+import docsPlugin from './plugins/docs.ts'
+import errorsPlugin from './plugins/errors.ts'
+import healthPlugin from './plugins/health.ts'
+import { VERSION } from './version.ts'
+
+export interface AppDependencies {
+  /** opened, migrated and owned by the caller; the app only uses it */
+  database: Database
+}
+
+/** Builds the Victoria API. Never listens: server.ts does, tests use `app.inject`. */
+export async function buildApp(config: Config, deps: AppDependencies) {
+  const app = Fastify({
+    logger: {
+      level: config.LOG_LEVEL,
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
+    },
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    // while draining on shutdown, new requests on kept-alive sockets get 503 instead of hanging
+    return503OnClosing: true,
+    ajv: {
+      customOptions: {
+        // unknown parameters are an error (400), not silently dropped
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        allErrors: true,
+      },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  await app.register(errorsPlugin)
+  await app.register(databasePlugin, { database: deps.database })
+  await app.register(docsPlugin, { version: VERSION })
+  await app.register(healthPlugin)
+  await app.register(catalogRoutes)
+  return app
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>

@@ -1,0 +1,17 @@
+import createError from '@fastify/error'
+
+/**
+ * Cross-cutting coded errors. Modules declare their own in `<module>.errors.ts`; the error
+ * handler renders any of them as problem+json using their `code` and `statusCode`.
+ */
+export const InvalidCursor = createError(
+  'INVALID_CURSOR',
+  'The cursor is malformed or belongs to another sort order; start again without a cursor',
+  400,
+)
+export const InvalidRange = createError('INVALID_RANGE', '%s', 400)
+export const DatabaseUnavailable = createError(
+  'DATABASE_UNAVAILABLE',
+  'The database is unavailable or too slow right now; retry shortly',
+  503,
+)

@@ -1,0 +1,88 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { sql } from 'kysely'
+import { Type } from 'typebox'
+import { pendingMigrations } from '../db/migrator.ts'
+
+const Check = Type.Object({
+  status: Type.Enum(['ok', 'down']),
+  responseTimeMs: Type.Number(),
+  detail: Type.Optional(Type.String()),
+})
+
+const Readiness = Type.Object({
+  status: Type.Enum(['ok', 'down']),
+  checks: Type.Object({ database: Check, migrations: Check }),
+})
+
+const READY_TIMEOUT_MS = 2_000
+
+/**
+ * Kubernetes-style probes. Liveness touches no dependency, so a database outage never gets a
+ * healthy process restarted; readiness answers whether this instance can serve traffic now.
+ */
+const health: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/health/live',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness: the process is up (no dependency checked)',
+        response: {
+          200: Type.Object({ status: Type.Literal('ok'), uptimeSeconds: Type.Number() }),
+        },
+      },
+    },
+    async () => ({ status: 'ok' as const, uptimeSeconds: Math.round(process.uptime()) }),
+  )
+
+  app.get(
+    '/health/ready',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: database reachable and every migration applied',
+        response: { 200: Readiness, 503: Readiness },
+      },
+    },
+    async (_request, reply) => {
+      const database = await timed(() => sql`SELECT 1`.execute(app.database.db))
+      const migrations = await timed(async () => {
+        const pending = await pendingMigrations(app.database)
+        if (pending.length > 0) throw new Error(`pending: ${pending.join(', ')}`)
+      })
+      const status = database.status === 'ok' && migrations.status === 'ok' ? 'ok' : 'down'
+      return reply
+        .code(status === 'ok' ? 200 : 503)
+        .send({ status, checks: { database, migrations } })
+    },
+  )
+}
+
+async function timed(check: () => Promise<unknown>) {
+  const started = performance.now()
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)),
+          READY_TIMEOUT_MS,
+        )
+      }),
+    ])
+    return { status: 'ok' as const, responseTimeMs: elapsed(started) }
+  } catch (error) {
+    return {
+      status: 'down' as const,
+      responseTimeMs: elapsed(started),
+      detail: (error as Error).message,
+    }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+const elapsed = (started: number) => Math.round((performance.now() - started) * 100) / 100
+
+export default health
