@@ -9,16 +9,16 @@ const PositiveMs = (def: number, description: string) =>
   Type.Integer({ minimum: 1, maximum: 3_600_000, default: def, description })
 
 export const ConfigSchema = Type.Object({
-  NODE_ENV: Type.Union(
-    [Type.Literal('development'), Type.Literal('production'), Type.Literal('test')],
-    { default: 'development', description: 'development, production or test' },
-  ),
+  NODE_ENV: Type.Enum(['development', 'production', 'test'], {
+    default: 'development',
+    description: 'development, production or test',
+  }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'address to listen on' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port' }),
-  LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-    { default: 'info', description: 'pino log level' },
-  ),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    default: 'info',
+    description: 'pino log level: fatal, error, warn, info, debug, trace or silent',
+  }),
   DATABASE_URL: Type.Optional(
     Type.String({
       pattern: '^postgres(ql)?://',
@@ -78,15 +78,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const raw = env[key]
     if (raw !== undefined && raw.trim() !== '') picked[key] = raw.trim()
   }
-  const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, picked))
-  const byKey = new Map<string, string>()
-  for (const error of Value.Errors(ConfigSchema, converted)) {
-    const key = error.instancePath.replace(/^\//, '')
-    // a union reports one error per branch; the first one per key is enough to act on
-    if (!byKey.has(key)) byKey.set(key, describe(key, picked[key], error.message))
+  const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, picked)) as Config
+  // checked key by key: one message per bad key, and no cap on how many keys are reported
+  const problems: string[] = []
+  for (const key of keys) {
+    // every required key has a default, so only an optional one that is unset can be undefined
+    if (converted[key] === undefined) continue
+    const [error] = Value.Errors(ConfigSchema.properties[key], converted[key])
+    if (error) problems.push(describe(key, picked[key], error.message))
   }
-  if (byKey.size > 0) throw new ConfigError([...byKey.values()])
-  return converted as Config
+  if (problems.length > 0) throw new ConfigError(problems)
+  return converted
 }
 
 function describe(key: string, raw: string | undefined, message: string): string {

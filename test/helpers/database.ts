@@ -7,7 +7,6 @@ import { sql } from 'kysely'
 import { loadConfig } from '../../src/config.ts'
 import { createPGlite, type Database, openDatabase, openPGlite } from '../../src/db/database.ts'
 import { loadMigrations, migrate } from '../../src/db/migrator.ts'
-import { importGoodbooks } from '../../src/import/goodbooks-import.ts'
 
 /**
  * Every test file gets a database of its own, so files run in parallel and never see each other's
@@ -22,6 +21,12 @@ export const TEST_ENGINE = testConfig.DATABASE_URL ? 'postgres' : 'pglite'
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const GOODBOOKS_DIR = join(ROOT, 'data/goodbooks')
 const silentLogger = { warn() {} }
+
+/** Loaded on demand: only seeded databases need the importer. */
+async function importCatalog(database: Database) {
+  const { importGoodbooks } = await import('../../src/import/goodbooks-import.ts')
+  await importCatalog(database)
+}
 
 export interface TestDatabaseOptions {
   /** import the goodbooks catalog (10,000 books) */
@@ -107,7 +112,7 @@ async function ensurePostgresTemplate(admin: Database): Promise<string> {
       const template = await openPostgres(urlFor(building))
       try {
         await migrate(template)
-        await importGoodbooks(template, { dir: GOODBOOKS_DIR })
+        await importCatalog(template)
       } finally {
         await template.close()
       }
@@ -144,7 +149,7 @@ async function ensurePGliteTemplate(): Promise<string> {
   const pglite = await createPGlite()
   const database = openPGlite(pglite)
   await migrate(database)
-  await importGoodbooks(database, { dir: GOODBOOKS_DIR })
+  await importCatalog(database)
   const dump = await pglite.dumpDataDir('gzip')
   await database.close()
   await mkdir(dir, { recursive: true })
