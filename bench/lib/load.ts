@@ -1,0 +1,54 @@
+import autocannon from 'autocannon'
+
+/** One autocannon measurement against one server, cycling through a list of paths. */
+
+export interface LoadOptions {
+  baseUrl: string
+  paths: readonly string[]
+  connections: number
+  durationSeconds: number
+}
+
+export interface Sample {
+  rps: number
+  p50: number
+  p97_5: number
+  p99: number
+  requests: number
+  errors: number
+  timeouts: number
+  non2xx: number
+}
+
+export async function measure(options: LoadOptions): Promise<Sample> {
+  const { baseUrl, paths } = options
+  if (paths.length === 0) throw new Error('no paths to request')
+  // one counter shared by all connections: together they walk the list in order, so a cursor
+  // walk is requested page after page and a spread of ids is covered evenly
+  let next = 0
+  const result = await autocannon({
+    url: baseUrl,
+    connections: options.connections,
+    duration: options.durationSeconds,
+    timeout: 10,
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (request) => {
+          const path = paths[next++ % paths.length]!
+          return { ...request, path }
+        },
+      },
+    ],
+  })
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p97_5: result.latency.p97_5,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+  }
+}

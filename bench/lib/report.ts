@@ -1,0 +1,132 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Environment } from './environment.ts'
+import type { Sample } from './load.ts'
+import { fmt, fmtRatio } from './stats.ts'
+
+/** The HTTP benchmark's results as JSON (everything) and Markdown (the medians and ratios). */
+
+export const SERVERS = ['victoria', 'raw-sql', 'ceiling'] as const
+export type ServerName = (typeof SERVERS)[number]
+
+export const SERVER_LABELS: Record<ServerName, string> = {
+  victoria: 'Victoria',
+  'raw-sql': 'raw SQL (pg, no framework)',
+  ceiling: 'ceiling (node:http, precomputed body)',
+}
+
+export interface Ratios {
+  /** Victoria ÷ reference, the median of the per-run ratios (each run measures all servers) */
+  rps: number
+  p50: number
+  p99: number
+}
+
+export interface ScenarioResult {
+  name: string
+  title: string
+  urls: number
+  /** mean size of Victoria's answers over the scenario's URLs */
+  bodyBytes: number
+  /** how many SQL statements Victoria ran per request, on average */
+  queriesPerRequest: number
+  runs: Record<ServerName, Sample[]>
+  median: Record<ServerName, Sample>
+  ratios: { 'raw-sql': Ratios; ceiling: Ratios }
+}
+
+export interface BenchResult {
+  environment: Environment
+  settings: {
+    engine: string
+    postgres?: string
+    runs: number
+    durationSeconds: number
+    warmupSeconds: number
+    connections: number
+    poolMax: number
+    books: number
+  }
+  scenarios: ScenarioResult[]
+}
+
+/** The original design's figures, quoted so every printout sets Victoria against them. */
+export const DESIGN_CLAIMS = { bookReadMs: 50, requestsPerSecond: 500 }
+
+export function toMarkdown(result: BenchResult): string {
+  const { environment: env, settings: s } = result
+  const lines = [
+    `# Victoria HTTP benchmark — ${env.date.slice(0, 10)}, ${s.engine}`,
+    '',
+    `Command: \`npm run bench -- --engine ${s.engine} --runs ${s.runs} --duration ${s.durationSeconds} --connections ${s.connections}\``,
+    '',
+    `Machine: ${env.cpus} × ${env.cpuModel}, Node ${env.node}` +
+      (s.postgres ? `, PostgreSQL ${s.postgres}` : ', PGlite (embedded)') +
+      `, load average at start ${env.loadAverage.join(' / ')}. ` +
+      `Commit ${env.commit}${env.dirty ? ' (with uncommitted changes in src/)' : ''}.`,
+    `Catalog: ${fmt(s.books)} books (goodbooks). Pool: ${s.poolMax} connections for Victoria and` +
+      ' for the raw-SQL reference. autocannon runs in the benchmark process, on the same 2 cores.',
+    `Each figure is the median of ${s.runs} runs of ${s.durationSeconds} s, after a ` +
+      `${s.warmupSeconds} s warm-up per server and scenario; in each run every server is measured ` +
+      'in turn (order rotated per run). Latencies in ms (autocannon resolves whole milliseconds).',
+    '',
+    '## Throughput and latency (medians)',
+    '',
+    '| scenario | server | req/s | p50 | p97.5 | p99 | errors | non-2xx |',
+    '|---|---|--:|--:|--:|--:|--:|--:|',
+  ]
+  for (const sc of result.scenarios) {
+    for (const server of ['victoria', 'raw-sql', 'ceiling'] as const) {
+      const m = sc.median[server]
+      lines.push(
+        `| ${server === 'victoria' ? sc.name : ''} | ${SERVER_LABELS[server]} | ${fmt(m.rps)} | ` +
+          `${fmt(m.p50)} | ${fmt(m.p97_5)} | ${fmt(m.p99)} | ${fmt(m.errors)} | ${fmt(m.non2xx)} |`,
+      )
+    }
+  }
+  lines.push(
+    '',
+    '## Victoria ÷ reference (median of per-run ratios)',
+    '',
+    'req/s below 1× means Victoria serves fewer requests than the reference; latency above 1× ' +
+      'means it answers slower.',
+    '',
+    '| scenario | URLs | body bytes | SQL / request | req/s ÷ raw SQL | p50 ÷ raw SQL | p99 ÷ raw SQL | req/s ÷ ceiling | p99 ÷ ceiling |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+  )
+  for (const sc of result.scenarios) {
+    const raw = sc.ratios['raw-sql']
+    const top = sc.ratios.ceiling
+    lines.push(
+      `| ${sc.title} | ${sc.urls} | ${fmt(sc.bodyBytes)} | ${fmt(sc.queriesPerRequest, 1)} | ` +
+        `${fmtRatio(raw.rps)} | ${fmtRatio(raw.p50)} | ${fmtRatio(raw.p99)} | ` +
+        `${fmtRatio(top.rps)} | ${fmtRatio(top.p99)} |`,
+    )
+  }
+  lines.push(
+    '',
+    `## Against the original design (${DESIGN_CLAIMS.bookReadMs} ms book reads, ${DESIGN_CLAIMS.requestsPerSecond} req/s)`,
+    '',
+    `The design's figures have no stated load; here they meet ${s.connections} concurrent connections.`,
+    '',
+    `| scenario | Victoria p99 | ${DESIGN_CLAIMS.bookReadMs} ms ÷ p99 | Victoria req/s | req/s ÷ ${DESIGN_CLAIMS.requestsPerSecond} |`,
+    '|---|--:|--:|--:|--:|',
+  )
+  for (const sc of result.scenarios) {
+    const m = sc.median.victoria
+    lines.push(
+      `| ${sc.name} | ${fmt(m.p99)} ms | ${fmtRatio(DESIGN_CLAIMS.bookReadMs / Math.max(m.p99, 1))} | ` +
+        `${fmt(m.rps)} | ${fmtRatio(m.rps / DESIGN_CLAIMS.requestsPerSecond)} |`,
+    )
+  }
+  lines.push('')
+  return lines.join('\n')
+}
+
+export async function writeResult(dir: string, result: BenchResult): Promise<string> {
+  await mkdir(dir, { recursive: true })
+  const base = join(dir, `${result.environment.date.slice(0, 10)}-${result.settings.engine}`)
+  await writeFile(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`)
+  await writeFile(`${base}.md`, toMarkdown(result))
+  return `${base}.md`
+}

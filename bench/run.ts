@@ -1,0 +1,225 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../src/config.ts'
+import type { Engine } from '../src/db/database.ts'
+import { intFlag, parseArgs } from './lib/args.ts'
+import { RequestRecorder, type Stages } from './lib/capture.ts'
+import { createCatalog, query } from './lib/catalog.ts'
+import { onCleanup, runMain } from './lib/cleanup.ts'
+import { describeEnvironment } from './lib/environment.ts'
+import { measure, type Sample } from './lib/load.ts'
+import { CEILING_SERVER, RAW_SQL_SERVER, RESULTS_DIR, SERVER } from './lib/paths.ts'
+import { DEFAULT_ADMIN_URL, postgresReachable, serverVersion } from './lib/postgres.ts'
+import { type ChildServer, freePort, startTsx, waitFor } from './lib/processes.ts'
+import {
+  type BenchResult,
+  type Ratios,
+  type ScenarioResult,
+  SERVERS,
+  type ServerName,
+  toMarkdown,
+  writeResult,
+} from './lib/report.ts'
+import { chooseScenarios, SCENARIO_NAMES, type ScenarioName } from './lib/scenarios.ts'
+import { fmt, median } from './lib/stats.ts'
+
+/**
+ * `npm run bench`: Victoria's catalog reads under autocannon, side by side with two reference
+ * servers measured in the same run (see bench/README.md). Options:
+ *   --engine postgres|pglite   default: postgres when 127.0.0.1:5432 answers
+ *   --runs 3 --duration 10 --connections 50 --warmup 3
+ *   --scenarios book,genre,author,isbn,walk   --pool <DB_POOL_MAX>   --no-write
+ */
+
+const { values } = parseArgs({
+  options: {
+    engine: { type: 'string' },
+    runs: { type: 'string' },
+    duration: { type: 'string' },
+    connections: { type: 'string' },
+    warmup: { type: 'string' },
+    scenarios: { type: 'string' },
+    pool: { type: 'string' },
+    'admin-url': { type: 'string', default: DEFAULT_ADMIN_URL },
+    'no-write': { type: 'boolean', default: false },
+  },
+})
+
+const victoriaDefaults = loadConfig({})
+const runs = intFlag(values, 'runs', 3, 1, 20)
+const durationSeconds = intFlag(values, 'duration', 10, 1, 300)
+const warmupSeconds = intFlag(values, 'warmup', 3, 0, 60)
+const connections = intFlag(values, 'connections', 50, 1, 1000)
+const poolMax = intFlag(values, 'pool', victoriaDefaults.DB_POOL_MAX, 1, 200)
+const adminUrl = values['admin-url']!
+const wanted = (values.scenarios?.split(',') ?? [...SCENARIO_NAMES]) as ScenarioName[]
+for (const name of wanted) {
+  if (!SCENARIO_NAMES.includes(name)) throw new Error(`unknown scenario ${name}`)
+}
+
+async function chooseEngine(): Promise<Engine> {
+  const flag = values.engine
+  if (flag === 'postgres' || flag === 'pglite') return flag
+  if (flag !== undefined) throw new Error(`--engine must be postgres or pglite, got ${flag}`)
+  return (await postgresReachable(adminUrl)) ? 'postgres' : 'pglite'
+}
+
+const log = (line: string) => process.stdout.write(`${line}\n`)
+
+async function main() {
+  const engine = await chooseEngine()
+  const environment = describeEnvironment()
+  const perRun = wanted.length * SERVERS.length * (durationSeconds + warmupSeconds / runs)
+  log(`engine ${engine}; ${runs} runs × ${wanted.length} scenarios × ${SERVERS.length} servers`)
+  log(`about ${Math.ceil((runs * perRun) / 60)} min of load after setup`)
+
+  log('preparing a fresh catalog (migrate + goodbooks import)…')
+  const catalog = await createCatalog(engine, adminUrl)
+  onCleanup('remove the catalog', () => catalog.remove())
+  onCleanup('close the catalog', () => catalog.close())
+  const books = Number((await query(catalog.database, 'SELECT count(*) AS n FROM books'))[0]?.n)
+  const postgres = engine === 'postgres' ? await serverVersion(adminUrl) : undefined
+
+  log('choosing URLs and recording the SQL Victoria runs for each…')
+  const recorder = new RequestRecorder(catalog.database)
+  await recorder.start()
+  const scenarios = await chooseScenarios(catalog.database, recorder, wanted)
+  await recorder.stop()
+  await catalog.close()
+
+  const work = await mkdtemp(join(tmpdir(), 'victoria-bench-run-'))
+  onCleanup('delete fixtures', () => rm(work, { recursive: true, force: true }))
+  const sqlFixture = join(work, 'sql.json')
+  const stages: Record<string, Stages> = {}
+  for (const sc of scenarios) for (const p of sc.paths) stages[p] = recorder.captured.get(p)!.stages
+  await writeFile(sqlFixture, JSON.stringify(stages))
+
+  const servers = {} as Record<ServerName, ChildServer>
+  const start = async (name: ServerName, script: string, env: Record<string, string>) => {
+    const server = startTsx(name, script, await freePort(), {
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      ...env,
+    })
+    onCleanup(`stop ${name}`, () => server.stop())
+    servers[name] = server
+    return server
+  }
+
+  log('starting Victoria (tsx src/server.ts)…')
+  const victoria = await start('victoria', SERVER, {
+    ...catalog.env,
+    DB_POOL_MAX: String(poolMax),
+  })
+  await waitFor(victoria, '/health/ready', (status) => status === 200)
+  // the ceiling answers exactly what the live Victoria answers, byte for byte
+  const bodies: Record<string, string> = {}
+  for (const sc of scenarios) {
+    for (const p of sc.paths) {
+      const response = await fetch(`${victoria.baseUrl}${p}`)
+      bodies[p] = await response.text()
+      if (response.status !== 200) throw new Error(`Victoria answered ${response.status} to ${p}`)
+    }
+  }
+  const bodyFixture = join(work, 'bodies.json')
+  await writeFile(bodyFixture, JSON.stringify(bodies))
+
+  log('starting the reference servers…')
+  const shared = await catalog.share()
+  const raw = await start('raw-sql', RAW_SQL_SERVER, {
+    ...shared,
+    FIXTURE: sqlFixture,
+    POOL_MAX: String(poolMax),
+  })
+  const ceiling = await start('ceiling', CEILING_SERVER, { FIXTURE: bodyFixture })
+  const first = scenarios[0]!.paths[0]!
+  await waitFor(raw, first, (status) => status === 200)
+  await waitFor(ceiling, first, (status) => status === 200)
+
+  const load = (server: ServerName, paths: string[], seconds: number) =>
+    measure({ baseUrl: servers[server].baseUrl, paths, connections, durationSeconds: seconds })
+
+  if (warmupSeconds > 0) {
+    log(`warm-up: ${warmupSeconds} s per server and scenario`)
+    for (const sc of scenarios) for (const s of SERVERS) await load(s, sc.paths, warmupSeconds)
+  }
+
+  const samples = new Map<string, Record<ServerName, Sample[]>>()
+  for (const sc of scenarios) samples.set(sc.name, { victoria: [], 'raw-sql': [], ceiling: [] })
+  for (let run = 0; run < runs; run++) {
+    // rotating the order spreads any drift in the machine's load over all servers alike
+    const order = SERVERS.map((_, i) => SERVERS[(i + run) % SERVERS.length]!)
+    for (const sc of scenarios) {
+      for (const server of order) {
+        const sample = await load(server, sc.paths, durationSeconds)
+        samples.get(sc.name)![server].push(sample)
+        log(
+          `run ${run + 1}/${runs} ${sc.name.padEnd(6)} ${server.padEnd(8)} ` +
+            `${fmt(sample.rps).padStart(7)} req/s  p50 ${sample.p50} ms  p99 ${sample.p99} ms` +
+            (sample.errors + sample.non2xx > 0
+              ? `  errors ${sample.errors} non-2xx ${sample.non2xx}`
+              : ''),
+        )
+      }
+    }
+  }
+
+  const results: ScenarioResult[] = scenarios.map((sc) => {
+    const byServer = samples.get(sc.name)!
+    const medianOf = (s: ServerName): Sample => {
+      const m = (k: keyof Sample) => median(byServer[s].map((x) => x[k]))
+      return {
+        rps: m('rps'),
+        p50: m('p50'),
+        p97_5: m('p97_5'),
+        p99: m('p99'),
+        requests: m('requests'),
+        errors: m('errors'),
+        timeouts: m('timeouts'),
+        non2xx: m('non2xx'),
+      }
+    }
+    const ratios = (ref: ServerName): Ratios => {
+      const pair = (key: 'rps' | 'p50' | 'p99') =>
+        median(byServer.victoria.map((v, i) => v[key] / Math.max(byServer[ref][i]![key], 1)))
+      return { rps: pair('rps'), p50: pair('p50'), p99: pair('p99') }
+    }
+    const sizes = sc.paths.map((p) => Buffer.byteLength(bodies[p]!))
+    const queries = sc.paths.map((p) => stages[p]!.flat().length)
+    return {
+      name: sc.name,
+      title: sc.title,
+      urls: sc.paths.length,
+      bodyBytes: Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length),
+      queriesPerRequest: queries.reduce((a, b) => a + b, 0) / queries.length,
+      runs: byServer,
+      median: {
+        victoria: medianOf('victoria'),
+        'raw-sql': medianOf('raw-sql'),
+        ceiling: medianOf('ceiling'),
+      },
+      ratios: { 'raw-sql': ratios('raw-sql'), ceiling: ratios('ceiling') },
+    }
+  })
+
+  const result: BenchResult = {
+    environment,
+    settings: {
+      engine,
+      ...(postgres ? { postgres } : {}),
+      runs,
+      durationSeconds,
+      warmupSeconds,
+      connections,
+      poolMax,
+      books,
+    },
+    scenarios: results,
+  }
+  log(`\n${toMarkdown(result)}`)
+  if (!values['no-write']) log(`written: ${await writeResult(RESULTS_DIR, result)} (+ .json)`)
+}
+
+await runMain(main)
