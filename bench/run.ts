@@ -8,6 +8,7 @@ import { RequestRecorder, type Stages } from './lib/capture.ts'
 import { createCatalog, query } from './lib/catalog.ts'
 import { onCleanup, runMain } from './lib/cleanup.ts'
 import { describeEnvironment } from './lib/environment.ts'
+import { explainStages, type PlannedStatement } from './lib/explain.ts'
 import { measure, type Sample } from './lib/load.ts'
 import { CEILING_SERVER, RAW_SQL_SERVER, RESULTS_DIR, SERVER } from './lib/paths.ts'
 import { DEFAULT_ADMIN_URL, postgresReachable, serverVersion } from './lib/postgres.ts'
@@ -86,6 +87,12 @@ async function main() {
   await recorder.start()
   const scenarios = await chooseScenarios(catalog.database, recorder, wanted)
   await recorder.stop()
+  // the plans of one URL per scenario (the second: the first of a walk has no cursor)
+  const plans = new Map<string, PlannedStatement[]>()
+  for (const sc of scenarios) {
+    const path = sc.paths[1] ?? sc.paths[0]!
+    plans.set(sc.name, await explainStages(catalog.database, recorder.captured.get(path)!.stages))
+  }
   await catalog.close()
 
   const work = await mkdtemp(join(tmpdir(), 'victoria-bench-run-'))
@@ -201,6 +208,7 @@ async function main() {
         ceiling: medianOf('ceiling'),
       },
       ratios: { 'raw-sql': ratios('raw-sql'), ceiling: ratios('ceiling') },
+      plans: plans.get(sc.name) ?? [],
     }
   })
 

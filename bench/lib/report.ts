@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Environment } from './environment.ts'
+import type { PlannedStatement } from './explain.ts'
 import type { Sample } from './load.ts'
 import { fmt, fmtRatio } from './stats.ts'
 
@@ -33,6 +34,8 @@ export interface ScenarioResult {
   runs: Record<ServerName, Sample[]>
   median: Record<ServerName, Sample>
   ratios: { 'raw-sql': Ratios; ceiling: Ratios }
+  /** EXPLAIN ANALYZE of the statements behind one of the scenario's URLs, unloaded */
+  plans: PlannedStatement[]
 }
 
 export interface BenchResult {
@@ -119,8 +122,36 @@ export function toMarkdown(result: BenchResult): string {
         `${fmt(m.rps)} | ${fmtRatio(m.rps / DESIGN_CLAIMS.requestsPerSecond)} |`,
     )
   }
+  lines.push(
+    '',
+    '## Query plans (one URL per scenario, unloaded; full plans in the JSON)',
+    '',
+    '| scenario | statement | planning ms | execution ms | sequential scans |',
+    '|---|---|--:|--:|---|',
+  )
+  for (const sc of result.scenarios) {
+    for (const p of sc.plans) {
+      lines.push(
+        `| ${sc.name} | \`${abbreviate(p.sql)}\` | ${fmt(p.planningMs, 3)} | ${fmt(p.executionMs, 3)} | ` +
+          `${p.seqScans.join(', ')} |`,
+      )
+    }
+  }
   lines.push('')
   return lines.join('\n')
+}
+
+/** The statement's shape in a table cell: every parenthesised part folded to (…). */
+function abbreviate(sql: string): string {
+  let depth = 0
+  let text = ''
+  for (const char of sql.replace(/\s+/g, ' ').replace(/"/g, '')) {
+    if (char === '(' && depth++ === 0) text += '(…)'
+    else if (char === ')' && depth > 0) depth--
+    else if (depth === 0) text += char
+  }
+  text = text.replace(/^select .*? from /, 'select … from ')
+  return text.length > 140 ? `${text.slice(0, 139)}…` : text
 }
 
 export async function writeResult(dir: string, result: BenchResult): Promise<string> {
