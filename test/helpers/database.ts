@@ -25,7 +25,7 @@ const silentLogger = { warn() {} }
 /** Loaded on demand: only seeded databases need the importer. */
 async function importCatalog(database: Database) {
   const { importGoodbooks } = await import('../../src/import/goodbooks-import.ts')
-  await importCatalog(database)
+  await importGoodbooks(database, { dir: GOODBOOKS_DIR })
 }
 
 export interface TestDatabaseOptions {
@@ -118,6 +118,13 @@ async function ensurePostgresTemplate(admin: Database): Promise<string> {
       }
       // renamed only when complete, so a crashed build is never used as a template
       await sql`ALTER DATABASE ${sql.id(building)} RENAME TO ${sql.id(name)}`.execute(conn)
+      // templates of older schema or importer versions are never used again
+      const stale = await sql<{ datname: string }>`
+        SELECT datname FROM pg_database
+        WHERE datname LIKE 'victoria\_tpl\_%' AND datname <> ${name}`.execute(conn)
+      for (const { datname } of stale.rows) {
+        await sql`DROP DATABASE IF EXISTS ${sql.id(datname)} WITH (FORCE)`.execute(conn)
+      }
       return name
     } finally {
       await sql`SELECT pg_advisory_unlock(74021903)`.execute(conn)

@@ -39,7 +39,14 @@ test('every bad key is reported at once, each named', () => {
   }
   assert.ok(error instanceof ConfigError)
   const keys = error.problems.map((p) => p.split(':')[0]).sort()
-  assert.deepEqual(keys, ['AUTO_SEED', 'DATABASE_URL', 'DB_POOL_MAX', 'LOG_LEVEL', 'NODE_ENV', 'PORT'])
+  assert.deepEqual(keys, [
+    'AUTO_SEED',
+    'DATABASE_URL',
+    'DB_POOL_MAX',
+    'LOG_LEVEL',
+    'NODE_ENV',
+    'PORT',
+  ])
   assert.match(error.message, /PORT: .*got "eighty"/)
 })
 

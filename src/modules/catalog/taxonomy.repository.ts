@@ -39,7 +39,10 @@ export class TaxonomyRepository {
       .executeTakeFirst()
   }
 
-  /** Reading order: by position, unnumbered books (companions, guides) last, then by title. */
+  /**
+   * Reading order: by position, unnumbered books (companions, guides) last; at one position the
+   * single volume (no label) comes before box sets and parts ("1-7", "5, Part 1"), then by title.
+   */
   async findSeriesBooks(seriesId: number) {
     return this.db
       .selectFrom('book_series as bs')
@@ -52,6 +55,7 @@ export class TaxonomyRepository {
       ])
       .where('bs.series_id', '=', seriesId)
       .orderBy(sql`bs.position NULLS LAST`)
+      .orderBy(sql`bs.position_label IS NOT NULL`)
       .orderBy('b.sort_title')
       .orderBy('b.id')
       .limit(1000)

@@ -96,7 +96,7 @@ describe('GET /api/books', () => {
       )
         .sort(ORDERS[sort])
         .map((r) => r.id)
-      assert.ok(expected.length > 100, 'the fantasy genre has many books')
+      assert.ok(expected.length > 20, 'the fantasy genre has books on several pages')
       assert.equal(total, expected.length)
       assert.deepEqual(ids, expected)
     })

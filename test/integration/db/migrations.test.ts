@@ -5,7 +5,12 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { sql } from 'kysely'
 import { type Database, openDatabase } from '../../../src/db/database.ts'
-import { loadMigrations, MIGRATIONS_DIR, migrate, pendingMigrations } from '../../../src/db/migrator.ts'
+import {
+  loadMigrations,
+  MIGRATIONS_DIR,
+  migrate,
+  pendingMigrations,
+} from '../../../src/db/migrator.ts'
 import { createTestDatabase, TEST_ENGINE, testConfig } from '../../helpers/database.ts'
 
 const count = async (database: Database, query: string) =>
@@ -22,16 +27,25 @@ test('a fresh database has every migration applied and none pending', async (t) 
   const database = await createTestDatabase(t)
   assert.deepEqual(await pendingMigrations(database), [])
   const files = await loadMigrations()
-  assert.equal(await count(database, 'SELECT count(*)::int AS n FROM schema_migrations'), files.length)
+  assert.equal(
+    await count(database, 'SELECT count(*)::int AS n FROM schema_migrations'),
+    files.length,
+  )
 })
 
 test('running the migrations again applies nothing and changes nothing', async (t) => {
   const database = await createTestDatabase(t)
-  const before = await sql`SELECT version, applied_at FROM schema_migrations ORDER BY version`.execute(database.db)
+  const before =
+    await sql`SELECT version, applied_at FROM schema_migrations ORDER BY version`.execute(
+      database.db,
+    )
   const result = await migrate(database)
   assert.deepEqual(result.applied, [])
   assert.equal(result.alreadyApplied, (await loadMigrations()).length)
-  const after = await sql`SELECT version, applied_at FROM schema_migrations ORDER BY version`.execute(database.db)
+  const after =
+    await sql`SELECT version, applied_at FROM schema_migrations ORDER BY version`.execute(
+      database.db,
+    )
   assert.deepEqual(after.rows, before.rows)
 })
 
@@ -43,7 +57,10 @@ test('two migrators racing on an empty database apply each migration exactly onc
   // on PostgreSQL the rivals are separate pools, as two server processes would be
   const rival =
     TEST_ENGINE === 'postgres'
-      ? await openDatabase({ ...testConfig, DATABASE_URL: database.url, DB_POOL_MAX: 2 }, { warn() {} })
+      ? await openDatabase(
+          { ...testConfig, DATABASE_URL: database.url, DB_POOL_MAX: 2 },
+          { warn() {} },
+        )
       : database
   t.after(() => (rival === database ? undefined : rival.close()))
   const [first, second] = await Promise.all([migrate(database), migrate(rival)])
@@ -51,7 +68,10 @@ test('two migrators racing on an empty database apply each migration exactly onc
   assert.equal(first.applied.length + second.applied.length, total)
   assert.equal(first.alreadyApplied + second.alreadyApplied, total)
   assert.equal(await count(database, 'SELECT count(*)::int AS n FROM schema_migrations'), total)
-  assert.equal(await count(database, "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'books'"), 1)
+  assert.equal(
+    await count(database, "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'books'"),
+    1,
+  )
 })
 
 test('a failing migration leaves no trace and is not recorded', async (t) => {
@@ -62,7 +82,10 @@ test('a failing migration leaves no trace and is not recorded', async (t) => {
     'CREATE TABLE half_done (id int);\nINSERT INTO no_such_table VALUES (1);\n',
   )
   await assert.rejects(migrate(database, dir), /no_such_table/)
-  assert.equal(await count(database, "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'half_done'"), 0)
+  assert.equal(
+    await count(database, "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'half_done'"),
+    0,
+  )
   assert.deepEqual(await pendingMigrations(database, dir), ['9001_broken'])
 })
 
@@ -70,7 +93,10 @@ test('a migration edited after it was applied is refused', async (t) => {
   const database = await createTestDatabase(t)
   const dir = await migrationsCopy(t)
   const [first] = await loadMigrations(dir)
-  await writeFile(join(dir, `${String(first!.version).padStart(4, '0')}_${first!.name}.sql`), `${first!.script}\n-- edited\n`)
+  await writeFile(
+    join(dir, `${String(first!.version).padStart(4, '0')}_${first!.name}.sql`),
+    `${first!.script}\n-- edited\n`,
+  )
   await assert.rejects(migrate(database, dir), /was edited after it was applied/)
 })
 
@@ -98,14 +124,23 @@ test('the database refuses rows the API would refuse', async (t) => {
   ]
   for (const values of bad) {
     await assert.rejects(
-      db.insertInto('books').values(values as never).execute(),
+      db
+        .insertInto('books')
+        .values(values as never)
+        .execute(),
       (error: { code?: string }) => error.code === '23514',
       `expected a CHECK violation for ${JSON.stringify(values)}`,
     )
   }
-  await db.insertInto('books').values({ ...book, isbn13: '9780439023481' }).execute()
+  await db
+    .insertInto('books')
+    .values({ ...book, isbn13: '9780439023481' })
+    .execute()
   await assert.rejects(
-    db.insertInto('books').values({ ...book, isbn13: '9780439023481' }).execute(),
+    db
+      .insertInto('books')
+      .values({ ...book, isbn13: '9780439023481' })
+      .execute(),
     (error: { code?: string }) => error.code === '23505',
   )
   await assert.rejects(
