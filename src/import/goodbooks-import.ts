@@ -65,16 +65,13 @@ export async function importGoodbooks(
     duplicateIsbn13: 0,
     durationMs: 0,
   }
-  // file work that needs no database happens before the transaction opens
-  const tagGenres = new Map<number, readonly string[]>()
-  for await (const tag of readTags(dir)) {
-    const genres = SHELF_GENRES.get(tag.name)
-    if (genres) tagGenres.set(tag.tagId, genres)
-  }
-  const [bookTotal, tagTotal] = await Promise.all([
-    estimateRecords(dir, 'books'),
-    estimateRecords(dir, 'book_tags'),
-  ])
+  const bookTotal = await estimateRecords(dir, 'books')
+  // book_tags.csv is read while the books are written (PostgreSQL works in its own process
+  // meanwhile), so the transaction does not sit idle for the second it takes. Its failure is
+  // observed inside the transaction, which then rolls back; the catch below only keeps an
+  // early rejection from being reported as unhandled in the meantime.
+  const shelves = sumShelves(dir)
+  shelves.catch(() => {})
 
   await database.db.transaction().execute(async (trx) => {
     const genres = await ensureGenres(trx, GENRES)
@@ -99,17 +96,7 @@ export async function importGoodbooks(
     }
     await flush()
 
-    // book_tags.csv: summed shelf counts per book and genre
-    const weights = new Map<number, Map<string, number>>()
-    let tagRows = 0
-    for await (const row of readBookTags(dir)) {
-      if (++tagRows % 50_000 === 0) onProgress?.(tagRows, Math.max(tagRows, tagTotal), 'genres')
-      const slugs = tagGenres.get(row.tagId)
-      if (!slugs) continue
-      const book = weights.get(row.goodreadsId) ?? new Map<string, number>()
-      weights.set(row.goodreadsId, book)
-      for (const slug of slugs) book.set(slug, (book.get(slug) ?? 0) + row.count)
-    }
+    const weights = await shelves
     const links: [number[], number[], number[]] = [[], [], []]
     for (const [goodreadsId, byGenre] of weights) {
       const bookId = state.books.get(goodreadsId)
@@ -129,10 +116,28 @@ export async function importGoodbooks(
     const inserted = await insertIgnoringConflicts(trx, 'book_genres', GENRE_LINK, links)
     summary.bookGenres.inserted += inserted
     summary.bookGenres.skipped += links[0].length - inserted
-    onProgress?.(tagRows, tagRows, 'genres')
+    onProgress?.(weights.size, weights.size, 'genres')
   })
   summary.durationMs = Math.round(performance.now() - started)
   return summary
+}
+
+/** Summed shelf counts per goodreads id and genre, from tags.csv and book_tags.csv. */
+async function sumShelves(dir: string): Promise<Map<number, Map<string, number>>> {
+  const tagGenres = new Map<number, readonly string[]>()
+  for await (const tag of readTags(dir)) {
+    const genres = SHELF_GENRES.get(tag.name)
+    if (genres) tagGenres.set(tag.tagId, genres)
+  }
+  const weights = new Map<number, Map<string, number>>()
+  for await (const row of readBookTags(dir)) {
+    const slugs = tagGenres.get(row.tagId)
+    if (!slugs) continue
+    const book = weights.get(row.goodreadsId) ?? new Map<string, number>()
+    weights.set(row.goodreadsId, book)
+    for (const slug of slugs) book.set(slug, (book.get(slug) ?? 0) + row.count)
+  }
+  return weights
 }
 
 interface BatchState {
