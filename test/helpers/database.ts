@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
 import { loadConfig } from '../../src/config.ts'
@@ -28,6 +27,11 @@ async function importCatalog(database: Database) {
   await importGoodbooks(database, { dir: GOODBOOKS_DIR })
 }
 
+/** Anything that runs cleanup at the end: a test's `t`, or node:test's top-level `after`. */
+export interface Cleanup {
+  after(fn: () => unknown): void
+}
+
 export interface TestDatabaseOptions {
   /** import the goodbooks catalog (10,000 books) */
   seed?: boolean
@@ -39,7 +43,7 @@ export interface TestDatabase extends Database {
 }
 
 export async function createTestDatabase(
-  t: Pick<TestContext, 'after'>,
+  t: Cleanup,
   options: TestDatabaseOptions = {},
 ): Promise<TestDatabase> {
   const database =

@@ -40,6 +40,8 @@ const SORTS: Record<BookSort, { key: RawBuilder<string | number>; direction: 'as
   title: { key: sql<string>`b.sort_title`, direction: 'asc' },
 }
 
+const COUNT = sql<number>`count(*)::int`.as('total')
+
 export function bookSummaryColumns(eb: BooksEb) {
   return [
     'b.id',
@@ -102,6 +104,11 @@ export class BooksRepository {
 
   /** One page in `sort` order after `after`, fetching `limit + 1` rows to know if more exist. */
   async findPage(filters: BookFilters, sort: BookSort, limit: number, after?: KeysetPosition) {
+    return this.pageQuery(filters, sort, limit, after).execute()
+  }
+
+  /** The page query itself, unexecuted: the query-plan tests EXPLAIN exactly what the API runs. */
+  pageQuery(filters: BookFilters, sort: BookSort, limit: number, after?: KeysetPosition) {
     const { key, direction } = SORTS[sort]
     let query = applyFilters(this.db.selectFrom('books as b'), filters)
     if (after) {
@@ -118,18 +125,37 @@ export class BooksRepository {
       .orderBy(key, direction)
       .orderBy('b.id', direction)
       .limit(limit + 1)
-      .execute()
   }
 
   async count(filters: BookFilters): Promise<number> {
-    const row = await applyFilters(this.db.selectFrom('books as b'), filters)
-      .select(sql<number>`count(*)::int`.as('total'))
-      .executeTakeFirstOrThrow()
+    const row = await this.countQuery(filters).executeTakeFirstOrThrow()
     return row.total
   }
 
+  countQuery(filters: BookFilters) {
+    // A list filtered by one genre, author or series alone counts its link rows: an index-only
+    // scan, instead of joining a third of the catalog back to books just to count it.
+    const { genreId, authorId, seriesId, ...rest } = filters
+    const links = [genreId, authorId, seriesId].filter((v) => v !== undefined).length
+    const onlyLink = links === 1 && Object.values(rest).every((v) => v === undefined)
+    if (onlyLink && genreId !== undefined) {
+      return this.db.selectFrom('book_genres').select(COUNT).where('genre_id', '=', genreId)
+    }
+    if (onlyLink && authorId !== undefined) {
+      return this.db.selectFrom('book_authors').select(COUNT).where('author_id', '=', authorId)
+    }
+    if (onlyLink && seriesId !== undefined) {
+      return this.db.selectFrom('book_series').select(COUNT).where('series_id', '=', seriesId)
+    }
+    return applyFilters(this.db.selectFrom('books as b'), filters).select(COUNT)
+  }
+
   async findById(id: number) {
-    return this.detailQuery().where('b.id', '=', id).executeTakeFirst()
+    return this.byIdQuery(id).executeTakeFirst()
+  }
+
+  byIdQuery(id: number) {
+    return this.detailQuery().where('b.id', '=', id)
   }
 
   async findByIsbn13(isbn13: string) {

@@ -16,7 +16,7 @@ interface BookRow {
   sort_title: string
 }
 
-type Page = { items: { id: number }[]; nextCursor: string | null; total: number }
+type Page = { items: { id: number; title: string }[]; nextCursor: string | null; total: number }
 
 async function getPage(query: string): Promise<Page> {
   const response = await app.inject(`/api/books?${query}`)
@@ -165,9 +165,9 @@ describe('GET /api/books', () => {
 
   test('items carry authors in credited order, price and rating', async () => {
     const page = await getPage('limit=100')
-    const potter = page.items.find(
-      (b) => (b as { title: string }).title === "Harry Potter and the Sorcerer's Stone",
-    ) as Record<string, unknown> | undefined
+    const potter = page.items.find((b) => b.title === "Harry Potter and the Sorcerer's Stone") as
+      | Record<string, unknown>
+      | undefined
     assert.ok(potter)
     assert.deepEqual(
       (potter.authors as { name: string }[]).map((a) => a.name),

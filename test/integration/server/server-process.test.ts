@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { createTestDatabase, TEST_ENGINE } from '../../helpers/database.ts'
+import { type Cleanup, createTestDatabase, TEST_ENGINE } from '../../helpers/database.ts'
 
 /** The real server process: configuration errors at startup, and draining on SIGTERM. */
 
@@ -49,7 +49,7 @@ async function waitForPort(server: Started, timeoutMs = 60_000): Promise<number>
   throw new Error(`server did not start:\n${server.stdout()}`)
 }
 
-async function serverEnv(t: Parameters<typeof createTestDatabase>[0]) {
+async function serverEnv(t: Cleanup): Promise<Record<string, string>> {
   if (TEST_ENGINE === 'postgres') {
     const database = await createTestDatabase(t)
     return { DATABASE_URL: database.url! }
