@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { intFlag, parseArgs } from './lib/args.ts'
 import { onCleanup, runMain } from './lib/cleanup.ts'
 import { directoryBytes } from './lib/disk.ts'
-import { describeEnvironment } from './lib/environment.ts'
+import { describeEnvironment, describeLoad } from './lib/environment.ts'
 import { CEILING_SERVER, PGLITE_OPEN, RESULTS_DIR, SERVER } from './lib/paths.ts'
 import { type ChildServer, freePort, startTsx, waitFor } from './lib/processes.ts'
 import { fmt, fmtRatio, fmtSeconds, median } from './lib/stats.ts'
@@ -123,8 +123,8 @@ async function main() {
     '',
     `Command: \`npm run bench:boot -- --runs ${runs}\``,
     '',
-    `Machine: ${environment.cpus} × ${environment.cpuModel}, Node ${environment.node}, load ` +
-      `average at start ${environment.loadAverage.join(' / ')}. Commit ${environment.commit}` +
+    `Machine: ${environment.cpus} × ${environment.cpuModel}, Node ${environment.node}, ` +
+      `${describeLoad(environment)}. Commit ${environment.commit}` +
       `${environment.dirty ? ' (with uncommitted changes in src/)' : ''}.`,
     `Time from spawning \`tsx src/server.ts\` until \`GET ${READY_PATH}\` answers 200 with ` +
       `books (polled every 20 ms); medians of ${runs} runs.`,

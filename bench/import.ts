@@ -7,7 +7,7 @@ import { intFlag, parseArgs } from './lib/args.ts'
 import { type Catalog, createCatalog } from './lib/catalog.ts'
 import { onCleanup, runMain } from './lib/cleanup.ts'
 import { copyFloor, tableRows } from './lib/copy-floor.ts'
-import { describeEnvironment } from './lib/environment.ts'
+import { describeEnvironment, describeLoad } from './lib/environment.ts'
 import { GOODBOOKS_DIR, RESULTS_DIR } from './lib/paths.ts'
 import { DEFAULT_ADMIN_URL, postgresReachable } from './lib/postgres.ts'
 import { fmt, fmtRatio, fmtSeconds, median } from './lib/stats.ts'
@@ -124,8 +124,8 @@ async function main() {
     '',
     `Command: \`npm run bench:import -- --runs ${runs} --synthetic ${synthetic} --synthetic-runs ${syntheticRuns} --engines ${engines.join(',')}\``,
     '',
-    `Machine: ${environment.cpus} × ${environment.cpuModel}, Node ${environment.node}, load ` +
-      `average at start ${environment.loadAverage.join(' / ')}. Commit ${environment.commit}` +
+    `Machine: ${environment.cpus} × ${environment.cpuModel}, Node ${environment.node}, ` +
+      `${describeLoad(environment)}. Commit ${environment.commit}` +
       `${environment.dirty ? ' (with uncommitted changes in src/)' : ''}.`,
     'Each run imports into a fresh, migrated, empty database (PGlite: a data dir on disk, as in ' +
       'embedded mode). Rows: every row the import left in any table. Reference: the same rows ' +
@@ -148,7 +148,9 @@ async function main() {
   const markdown = lines.join('\n')
   log(`\n${markdown}`)
   if (!values['no-write']) {
-    const base = join(RESULTS_DIR, `${environment.date.slice(0, 10)}-import`)
+    // a synthetic-only run (--engines '') gets a file of its own beside the full one
+    const suffix = engines.length === 0 ? `-synthetic-${synthetic}` : ''
+    const base = join(RESULTS_DIR, `${environment.date.slice(0, 10)}-import${suffix}`)
     await writeFile(`${base}.json`, `${JSON.stringify({ environment, cases }, null, 2)}\n`)
     await writeFile(`${base}.md`, markdown)
     log(`written: ${base}.md (+ .json)`)

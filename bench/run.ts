@@ -1,5 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../src/config.ts'
 import type { Engine } from '../src/db/database.ts'
@@ -213,7 +213,10 @@ async function main() {
   })
 
   const result: BenchResult = {
-    environment,
+    environment: {
+      ...environment,
+      loadAverageAfter: loadavg().map((l) => Math.round(l * 100) / 100),
+    },
     settings: {
       engine,
       ...(postgres ? { postgres } : {}),

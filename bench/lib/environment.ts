@@ -9,6 +9,8 @@ export interface Environment {
   cpus: number
   cpuModel: string
   loadAverage: number[]
+  /** the same at the end: other work on this shared machine shows here */
+  loadAverageAfter?: number[]
   commit: string
   /** the work tree had uncommitted changes under src/ when measured */
   dirty: boolean
@@ -33,4 +35,10 @@ function git(args: string[]): string {
   } catch {
     return '?'
   }
+}
+
+/** "load average at start a / b / c, at end d / e / f" for a report's machine line. */
+export function describeLoad(environment: Environment): string {
+  const now = loadavg().map((l) => Math.round(l * 100) / 100)
+  return `load average (1/5/15 min) at start ${environment.loadAverage.join(' / ')}, at end ${now.join(' / ')}`
 }

@@ -12,7 +12,7 @@ export type ServerName = (typeof SERVERS)[number]
 
 export const SERVER_LABELS: Record<ServerName, string> = {
   victoria: 'Victoria',
-  'raw-sql': 'raw SQL (pg, no framework)',
+  'raw-sql': 'raw SQL (same SQL, bare driver)',
   ceiling: 'ceiling (node:http, precomputed body)',
 }
 
@@ -65,7 +65,8 @@ export function toMarkdown(result: BenchResult): string {
     '',
     `Machine: ${env.cpus} × ${env.cpuModel}, Node ${env.node}` +
       (s.postgres ? `, PostgreSQL ${s.postgres}` : ', PGlite (embedded)') +
-      `, load average at start ${env.loadAverage.join(' / ')}. ` +
+      `, load average (1/5/15 min) at start ${env.loadAverage.join(' / ')}` +
+      (env.loadAverageAfter ? `, at end ${env.loadAverageAfter.join(' / ')}. ` : '. ') +
       `Commit ${env.commit}${env.dirty ? ' (with uncommitted changes in src/)' : ''}.`,
     `Catalog: ${fmt(s.books)} books (goodbooks). Pool: ${s.poolMax} connections for Victoria and` +
       ' for the raw-SQL reference. autocannon runs in the benchmark process, on the same 2 cores.',
