@@ -16,7 +16,8 @@ import { fmt, fmtRatio, fmtSeconds, median } from './lib/stats.ts'
  * `npm run bench:import`: the goodbooks-10k import on PostgreSQL and PGlite, and synthetic books
  * on PostgreSQL, each into a fresh migrated database per run. Reference, in the same run and
  * database: copying the imported rows table to table inside the database (lib/copy-floor.ts).
- * Options: --runs 3 --synthetic 100000 (0 skips) --synthetic-runs <runs> --engines postgres,pglite
+ * Options: --runs 3 --synthetic 100000 (0 skips) --synthetic-runs <runs>
+ *          --engines postgres,pglite (where goodbooks is imported; none skips it)
  */
 
 const { values } = parseArgs({
@@ -32,7 +33,8 @@ const { values } = parseArgs({
 const runs = intFlag(values, 'runs', 3, 1, 20)
 const synthetic = intFlag(values, 'synthetic', 100_000, 0, 10_000_000)
 const syntheticRuns = intFlag(values, 'synthetic-runs', runs, 1, 20)
-const engines = values.engines!.split(',').filter(Boolean) as Engine[]
+// --engines none: synthetic books only
+const engines = values.engines!.split(',').filter((e) => e && e !== 'none') as Engine[]
 for (const e of engines) if (e !== 'postgres' && e !== 'pglite') throw new Error(`engine ${e}?`)
 const adminUrl = values['admin-url']!
 
@@ -122,7 +124,7 @@ async function main() {
   const lines = [
     `# Victoria import — ${environment.date.slice(0, 10)}`,
     '',
-    `Command: \`npm run bench:import -- --runs ${runs} --synthetic ${synthetic} --synthetic-runs ${syntheticRuns} --engines ${engines.join(',')}\``,
+    `Command: \`npm run bench:import -- --runs ${runs} --synthetic ${synthetic} --synthetic-runs ${syntheticRuns} --engines ${engines.join(',') || 'none'}\``,
     '',
     `Machine: ${environment.cpus} × ${environment.cpuModel}, Node ${environment.node}, ` +
       `${describeLoad(environment)}. Commit ${environment.commit}` +
@@ -148,7 +150,7 @@ async function main() {
   const markdown = lines.join('\n')
   log(`\n${markdown}`)
   if (!values['no-write']) {
-    // a synthetic-only run (--engines '') gets a file of its own beside the full one
+    // a synthetic-only run (--engines none) gets a file of its own beside the full one
     const suffix = engines.length === 0 ? `-synthetic-${synthetic}` : ''
     const base = join(RESULTS_DIR, `${environment.date.slice(0, 10)}-import${suffix}`)
     await writeFile(`${base}.json`, `${JSON.stringify({ environment, cases }, null, 2)}\n`)

@@ -15,6 +15,7 @@ import { DEFAULT_ADMIN_URL, postgresReachable, serverVersion } from './lib/postg
 import { type ChildServer, freePort, startTsx, waitFor } from './lib/processes.ts'
 import {
   type BenchResult,
+  DEFAULT_CONNECTIONS,
   type Ratios,
   type ScenarioResult,
   SERVERS,
@@ -51,7 +52,7 @@ const victoriaDefaults = loadConfig({})
 const runs = intFlag(values, 'runs', 3, 1, 20)
 const durationSeconds = intFlag(values, 'duration', 10, 1, 300)
 const warmupSeconds = intFlag(values, 'warmup', 3, 0, 60)
-const connections = intFlag(values, 'connections', 50, 1, 1000)
+const connections = intFlag(values, 'connections', DEFAULT_CONNECTIONS, 1, 1000)
 const poolMax = intFlag(values, 'pool', victoriaDefaults.DB_POOL_MAX, 1, 200)
 const adminUrl = values['admin-url']!
 const wanted = (values.scenarios?.split(',') ?? [...SCENARIO_NAMES]) as ScenarioName[]
@@ -226,6 +227,7 @@ async function main() {
       connections,
       poolMax,
       books,
+      ...(values.scenarios ? { scenarios: values.scenarios } : {}),
     },
     scenarios: results,
   }

@@ -49,9 +49,13 @@ export interface BenchResult {
     connections: number
     poolMax: number
     books: number
+    /** when not all scenarios ran */
+    scenarios?: string
   }
   scenarios: ScenarioResult[]
 }
+
+export const DEFAULT_CONNECTIONS = 50
 
 /** The original design's figures, quoted so every printout sets Victoria against them. */
 export const DESIGN_CLAIMS = { bookReadMs: 50, requestsPerSecond: 500 }
@@ -61,7 +65,7 @@ export function toMarkdown(result: BenchResult): string {
   const lines = [
     `# Victoria HTTP benchmark — ${env.date.slice(0, 10)}, ${s.engine}`,
     '',
-    `Command: \`npm run bench -- --engine ${s.engine} --runs ${s.runs} --duration ${s.durationSeconds} --connections ${s.connections}\``,
+    `Command: \`npm run bench -- --engine ${s.engine} --runs ${s.runs} --duration ${s.durationSeconds} --connections ${s.connections}${s.scenarios ? ` --scenarios ${s.scenarios}` : ''}\``,
     '',
     `Machine: ${env.cpus} × ${env.cpuModel}, Node ${env.node}` +
       (s.postgres ? `, PostgreSQL ${s.postgres}` : ', PGlite (embedded)') +
@@ -157,7 +161,10 @@ function abbreviate(sql: string): string {
 
 export async function writeResult(dir: string, result: BenchResult): Promise<string> {
   await mkdir(dir, { recursive: true })
-  const base = join(dir, `${result.environment.date.slice(0, 10)}-${result.settings.engine}`)
+  const { engine, connections } = result.settings
+  // the default load keeps the plain name; other concurrencies sit beside it
+  const suffix = connections === DEFAULT_CONNECTIONS ? '' : `-c${connections}`
+  const base = join(dir, `${result.environment.date.slice(0, 10)}-${engine}${suffix}`)
   await writeFile(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`)
   await writeFile(`${base}.md`, toMarkdown(result))
   return `${base}.md`
