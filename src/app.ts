@@ -3,7 +3,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify from 'fastify'
 import type { Config } from './config.ts'
 import type { Database } from './db/database.ts'
+import accountsRoutes from './modules/accounts/accounts.routes.ts'
+import adminAccountsRoutes from './modules/accounts/admin-accounts.routes.ts'
 import catalogRoutes from './modules/catalog/catalog.routes.ts'
+import authPlugin from './plugins/auth.ts'
 import databasePlugin from './plugins/database.ts'
 import docsPlugin from './plugins/docs.ts'
 import errorsPlugin from './plugins/errors.ts'
@@ -15,8 +18,12 @@ export interface AppDependencies {
   database: Database
 }
 
-/** Builds the Victoria API. Never listens: server.ts does, tests use `app.inject`. */
+/**
+ * Builds the Victoria API. Never listens: server.ts does, tests use `app.inject`.
+ * `config.JWT_SECRET` must be resolved by then (server.ts uses resolveJwtSecret).
+ */
 export async function buildApp(config: Config, deps: AppDependencies) {
+  if (!config.JWT_SECRET) throw new Error('buildApp needs config.JWT_SECRET (see resolveJwtSecret)')
   const app = Fastify({
     logger: {
       level: config.LOG_LEVEL,
@@ -47,7 +54,19 @@ export async function buildApp(config: Config, deps: AppDependencies) {
   await app.register(databasePlugin, { database: deps.database })
   await app.register(docsPlugin, { version: VERSION })
   await app.register(healthPlugin)
+  await app.register(authPlugin, {
+    secret: config.JWT_SECRET,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  })
   await app.register(catalogRoutes)
+  await app.register(accountsRoutes, {
+    refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+    sessionMaxAgeSeconds: config.SESSION_MAX_AGE_SECONDS,
+  })
+  // admin routes live in their own context whose onRequest hook demands the admin scope
+  await app.register(adminAccountsRoutes)
   return app
 }
 

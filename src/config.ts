@@ -48,6 +48,38 @@ export const ConfigSchema = Type.Object({
     'Fastify requestTimeout: whole request must arrive within',
   ),
   SHUTDOWN_GRACE_MS: PositiveMs(10_000, 'SIGTERM: time to drain in-flight requests before exit'),
+  JWT_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description:
+        'HS256 key for access tokens, 32+ characters; required in production, otherwise ' +
+        'generated once and kept in VICTORIA_DATA_DIR/jwt-secret',
+    }),
+  ),
+  JWT_ISSUER: Type.String({ minLength: 1, default: 'victoria', description: 'JWT iss claim' }),
+  JWT_AUDIENCE: Type.String({
+    minLength: 1,
+    default: 'victoria-api',
+    description: 'JWT aud claim',
+  }),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({
+    minimum: 60,
+    maximum: 3600,
+    default: 900,
+    description: 'lifetime of an access token',
+  }),
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({
+    minimum: 300,
+    maximum: 90 * 86400,
+    default: 14 * 86400,
+    description: 'lifetime of one refresh token (each use issues the next)',
+  }),
+  SESSION_MAX_AGE_SECONDS: Type.Integer({
+    minimum: 300,
+    maximum: 365 * 86400,
+    default: 60 * 86400,
+    description: 'absolute lifetime of a login session, however often it is refreshed',
+  }),
   BODY_LIMIT_BYTES: Type.Integer({
     minimum: 1024,
     maximum: 100 * 1024 * 1024,
@@ -86,6 +118,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (converted[key] === undefined) continue
     const [error] = Value.Errors(ConfigSchema.properties[key], converted[key])
     if (error) problems.push(describe(key, picked[key], error.message))
+  }
+  if (converted.NODE_ENV === 'production' && !converted.JWT_SECRET) {
+    problems.push('JWT_SECRET: is required when NODE_ENV=production (32+ random characters)')
+  }
+  if (converted.REFRESH_TOKEN_TTL_SECONDS > converted.SESSION_MAX_AGE_SECONDS) {
+    problems.push('REFRESH_TOKEN_TTL_SECONDS: must not exceed SESSION_MAX_AGE_SECONDS')
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return converted

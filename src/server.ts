@@ -5,6 +5,7 @@ import { type Config, ConfigError, describeConfig, loadConfig } from './config.t
 import { type Database, openDatabase } from './db/database.ts'
 import { migrate } from './db/migrator.ts'
 import { seedIfEmpty } from './import/seed-if-empty.ts'
+import { resolveJwtSecret } from './lib/jwt-secret.ts'
 
 /**
  * Starts Victoria: configuration → database (migrated; in embedded mode seeded on first start)
@@ -30,7 +31,10 @@ async function main() {
     await seedIfEmpty(database, config.GOODBOOKS_DIR, log)
   }
 
-  const app = await buildApp(config, { database })
+  const app = await buildApp(
+    { ...config, JWT_SECRET: await resolveJwtSecret(config) },
+    { database },
+  )
   closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS, logger: log }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error')
     else log.info({ signal }, 'shutting down: draining in-flight requests')

@@ -76,6 +76,45 @@ export interface BookGenresTable {
   weight: number
 }
 
+export interface UsersTable {
+  id: Generated<number>
+  email: string | null
+  display_name: string
+  password_hash: string | null
+  role: Generated<'user' | 'admin'>
+  session_version: Generated<number>
+  goodbooks_user_id: number | null
+  disabled_at: Date | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface RefreshTokensTable {
+  id: Generated<number>
+  user_id: number
+  family_id: string
+  token_hash: Buffer
+  expires_at: Date
+  family_expires_at: Date
+  used_at: Date | null
+  revoked_at: Date | null
+  user_agent: string | null
+  created_at: Timestamp
+}
+
+export interface ApiKeysTable {
+  id: Generated<number>
+  name: string
+  prefix: string
+  key_hash: Buffer
+  scopes: string[]
+  tier: Generated<'standard' | 'partner' | 'internal'>
+  created_by: number | null
+  last_used_at: Date | null
+  revoked_at: Date | null
+  created_at: Timestamp
+}
+
 export interface SchemaMigrationsTable {
   version: number
   name: string
@@ -91,5 +130,8 @@ export interface DB {
   book_authors: BookAuthorsTable
   book_series: BookSeriesTable
   book_genres: BookGenresTable
+  users: UsersTable
+  refresh_tokens: RefreshTokensTable
+  api_keys: ApiKeysTable
   schema_migrations: SchemaMigrationsTable
 }

@@ -101,6 +101,8 @@ export function toProblem(error: FastifyError, request: FastifyRequest): Problem
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, body: ProblemBody) {
   const full: ProblemBody = { ...body, instance: request.url.split('?')[0], requestId: request.id }
   if (body.status === 503 || body.status === 429) reply.header('retry-after', '5')
+  // RFC 9110 §11.6.1: a 401 names the scheme that would have worked
+  if (body.status === 401) reply.header('www-authenticate', 'Bearer realm="victoria"')
   return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(full)
 }
 

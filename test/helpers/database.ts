@@ -14,7 +14,12 @@ import { loadMigrations, migrate } from '../../src/db/migrator.ts'
  * `CREATE DATABASE ... TEMPLATE` on PostgreSQL, a `dumpDataDir` tarball on PGlite.
  */
 
-export const testConfig = loadConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent' })
+export const testConfig = loadConfig({
+  ...process.env,
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'silent',
+  JWT_SECRET: 'test-secret-that-is-at-least-32-characters-long',
+})
 export const TEST_ENGINE = testConfig.DATABASE_URL ? 'postgres' : 'pglite'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
