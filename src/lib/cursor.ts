@@ -33,3 +33,19 @@ export function decodeCursor(cursor: string, expectedSort: string): CursorPositi
   }
   return { sort, value: value as string | number, id: id as number }
 }
+
+/**
+ * Splits the `limit + 1` rows a keyset query fetched into the page and the cursor that
+ * continues after it (null on the last page). Rows carry their sort key as `sort_value`.
+ */
+export function keysetPage<T extends { id: number; sort_value: string | number }>(
+  rows: T[],
+  limit: number,
+  sort: string,
+): { page: T[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  const nextCursor =
+    rows.length > limit && last ? encodeCursor({ sort, value: last.sort_value, id: last.id }) : null
+  return { page, nextCursor }
+}

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../../db/types.ts'
-import { decodeCursor, encodeCursor } from '../../lib/cursor.ts'
+import { decodeCursor, keysetPage } from '../../lib/cursor.ts'
 import { InvalidRange } from '../../lib/errors.ts'
 import { parseIsbn } from '../../lib/isbn.ts'
 import { AuthorsRepository } from './authors.repository.ts'
@@ -55,12 +55,7 @@ export class CatalogService {
       this.books.findPage(filters, query.sort, query.limit, after),
       this.books.count(filters),
     ])
-    const page = rows.slice(0, query.limit)
-    const last = page.at(-1)
-    const nextCursor =
-      rows.length > query.limit && last
-        ? encodeCursor({ sort: query.sort, value: last.sort_value, id: last.id })
-        : null
+    const { page, nextCursor } = keysetPage(rows, query.limit, query.sort)
     return { items: page.map(toBookSummary), nextCursor, total }
   }
 
@@ -92,12 +87,7 @@ export class CatalogService {
       this.authors.findPage(query.q, query.limit, after),
       this.authors.count(query.q),
     ])
-    const page = rows.slice(0, query.limit)
-    const last = page.at(-1)
-    const nextCursor =
-      rows.length > query.limit && last
-        ? encodeCursor({ sort: 'name', value: last.sort_value, id: last.id })
-        : null
+    const { page, nextCursor } = keysetPage(rows, query.limit, 'name')
     return { items: page.map(toAuthorSummary), nextCursor, total }
   }
 
