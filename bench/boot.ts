@@ -76,7 +76,13 @@ async function main() {
   onCleanup('delete data dirs', () => rm(work, { recursive: true, force: true }))
   const fixture = join(work, 'bodies.json')
   await writeFile(fixture, JSON.stringify({ '/': '{}' }))
-  const common = { HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn' }
+  // production requires a JWT secret; any fixed one serves a benchmark
+  const common = {
+    HOST: '127.0.0.1',
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    JWT_SECRET: 'bench-only-secret-of-at-least-32-chars',
+  }
 
   const results: BootRun[] = []
   for (let run = 1; run <= runs; run++) {

@@ -47,9 +47,15 @@ export class RequestRecorder {
       db: this.kysely,
       engine: this.database.engine,
       executeScript: () => Promise.reject(new Error('the capture app runs no scripts')),
+      listen: async () => async () => {},
       close: async () => {},
     }
-    const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent' })
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'silent',
+      JWT_SECRET: 'capture-only-secret-of-at-least-32-chars',
+      CACHE_ENABLED: 'false',
+    })
     this.app = await buildApp(config, { database: recording })
     await this.app.ready()
   }
