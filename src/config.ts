@@ -80,6 +80,50 @@ export const ConfigSchema = Type.Object({
     default: 60 * 86400,
     description: 'absolute lifetime of a login session, however often it is refreshed',
   }),
+  REDIS_URL: Type.Optional(
+    Type.String({
+      pattern: '^rediss?://',
+      description: 'Redis for the shared cache (L2 + invalidation bus); unset means memory only',
+    }),
+  ),
+  REDIS_COMMAND_TIMEOUT_MS: Type.Integer({
+    minimum: 10,
+    maximum: 10_000,
+    default: 150,
+    description: 'a Redis command slower than this fails, and the cache falls back to PostgreSQL',
+  }),
+  CACHE_ENABLED: Type.Boolean({ default: true, description: 'turn the response cache off' }),
+  CACHE_L1_MAX_MB: Type.Integer({
+    minimum: 1,
+    maximum: 4096,
+    default: 64,
+    description: 'memory bound of the in-process cache (L1)',
+  }),
+  CACHE_TIMEOUT_MS: Type.Integer({
+    minimum: 10,
+    maximum: 5000,
+    default: 200,
+    description: 'longest wait for a cache layer before serving from PostgreSQL',
+  }),
+  CACHE_GRACE_SECONDS: Type.Integer({
+    minimum: 0,
+    maximum: 7 * 86400,
+    default: 6 * 3600,
+    description: 'how long an expired entry may still be served while it is refreshed',
+  }),
+  CACHE_TTL_BOOKS_SECONDS: Type.Integer({ minimum: 1, default: 3600, description: 'catalog TTL' }),
+  CACHE_TTL_SEARCH_SECONDS: Type.Integer({ minimum: 1, default: 1800, description: 'search TTL' }),
+  CACHE_TTL_USER_SECONDS: Type.Integer({ minimum: 1, default: 1800, description: 'user data TTL' }),
+  CACHE_TTL_ANALYTICS_SECONDS: Type.Integer({
+    minimum: 1,
+    default: 86400,
+    description: 'analytics TTL',
+  }),
+  CACHE_TTL_RECOMMENDATIONS_SECONDS: Type.Integer({
+    minimum: 1,
+    default: 3600,
+    description: 'recommendations TTL',
+  }),
   BODY_LIMIT_BYTES: Type.Integer({
     minimum: 1024,
     maximum: 100 * 1024 * 1024,

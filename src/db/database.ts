@@ -18,7 +18,18 @@ export interface Database {
    * query() does not, so its exec() is used on the same single session.
    */
   executeScript(trx: Transaction<DB>, script: string): Promise<void>
+  /**
+   * LISTENs on a channel for `pg_notify` messages, on a connection of its own (pg) or the
+   * embedded session (PGlite). A pg listener reconnects by itself after PostgreSQL restarts
+   * and calls `onGap`, since notifications sent while it was away are lost. Returns `stop`.
+   */
+  listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>
   close(): Promise<void>
+}
+
+export interface ListenHandlers {
+  message(payload: string): void
+  gap?(): void
 }
 
 export interface DatabaseLogger {
@@ -88,7 +99,65 @@ function openPostgres(config: DatabaseConfig, url: string, logger: DatabaseLogge
     async executeScript(trx, script) {
       await sql.raw(script).execute(trx)
     },
+    listen: (channel, handlers) => listenPostgres(url, channel, handlers, logger),
     close: () => db.destroy(),
+  }
+}
+
+const LISTEN_RETRY_MS = 1_000
+
+async function listenPostgres(
+  url: string,
+  channel: string,
+  handlers: ListenHandlers,
+  logger: DatabaseLogger,
+): Promise<() => Promise<void>> {
+  let client: pg.Client | null = null
+  let stopped = false
+  let timer: NodeJS.Timeout | undefined
+
+  const connect = async (isRetry: boolean): Promise<void> => {
+    const next = new pg.Client({ connectionString: url, application_name: 'victoria-listen' })
+    next.on('notification', (message) => {
+      if (message.channel === channel) handlers.message(message.payload ?? '')
+    })
+    next.on('error', (err) => {
+      logger.warn({ err, channel }, 'LISTEN connection lost; reconnecting')
+      retry()
+    })
+    try {
+      await next.connect()
+      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
+    } catch (err) {
+      next.end().catch(() => {})
+      if (!isRetry) throw err
+      retry()
+      return
+    }
+    if (stopped) {
+      await next.end()
+      return
+    }
+    client = next
+    if (isRetry) handlers.gap?.()
+  }
+
+  function retry() {
+    const dead = client
+    client = null
+    dead?.end().catch(() => {})
+    if (stopped || timer) return
+    timer = setTimeout(() => {
+      timer = undefined
+      if (!stopped) void connect(true)
+    }, LISTEN_RETRY_MS)
+  }
+
+  await connect(false)
+  return async () => {
+    stopped = true
+    clearTimeout(timer)
+    await client?.end().catch(() => {})
   }
 }
 
@@ -100,6 +169,10 @@ export function openPGlite(pglite: PGlite): Database {
     engine: 'pglite',
     async executeScript(_trx, script) {
       await pglite.exec(script)
+    },
+    async listen(channel, handlers) {
+      // one session: NOTIFY from any statement reaches this listener after its commit
+      return pglite.listen(channel, (payload) => handlers.message(payload))
     },
     close: () => db.destroy(),
   }
