@@ -6,6 +6,7 @@ import type { Database } from './db/database.ts'
 import accountsRoutes from './modules/accounts/accounts.routes.ts'
 import adminAccountsRoutes from './modules/accounts/admin-accounts.routes.ts'
 import catalogRoutes from './modules/catalog/catalog.routes.ts'
+import catalogAdminRoutes from './modules/catalog-admin/catalog-admin.routes.ts'
 import authPlugin from './plugins/auth.ts'
 import databasePlugin from './plugins/database.ts'
 import docsPlugin from './plugins/docs.ts'
@@ -67,6 +68,7 @@ export async function buildApp(config: Config, deps: AppDependencies) {
   })
   // admin routes live in their own context whose onRequest hook demands the admin scope
   await app.register(adminAccountsRoutes)
+  await app.register(catalogAdminRoutes)
   return app
 }
 

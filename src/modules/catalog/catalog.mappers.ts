@@ -1,5 +1,5 @@
 import type { BookDetailRow, BookSummaryRow } from './books.repository.ts'
-import type { AuthorSummary, BookDetail, BookSummary } from './catalog.schemas.ts'
+import type { AuthorSummary, BookDetail, BookSummary, Genre } from './catalog.schemas.ts'
 
 /** Rows (snake_case, as SQL returns them) to API shapes (camelCase, as the schemas declare). */
 
@@ -67,4 +67,20 @@ export function toAuthorSummary(row: {
   book_count: number
 }): AuthorSummary {
   return { id: row.id, name: row.name, slug: row.slug, bookCount: row.book_count }
+}
+
+export function toGenre(row: {
+  id: number
+  name: string
+  slug: string
+  description: string | null
+  book_count: number
+}): Genre {
+  return {
+    id: row.id,
+    name: row.name,
+    slug: row.slug,
+    description: row.description,
+    bookCount: row.book_count,
+  }
 }

@@ -8,11 +8,12 @@ import { type BookFilters, BooksRepository } from './books.repository.ts'
 import {
   AuthorNotFound,
   BookNotFound,
+  GenreNotFound,
   InvalidIsbn,
   SeriesNotFound,
   UnknownGenre,
 } from './catalog.errors.ts'
-import { toAuthorSummary, toBookDetail, toBookSummary } from './catalog.mappers.ts'
+import { toAuthorSummary, toBookDetail, toBookSummary, toGenre } from './catalog.mappers.ts'
 import type { AuthorListQuery, BookListQuery } from './catalog.schemas.ts'
 import { TaxonomyRepository } from './taxonomy.repository.ts'
 
@@ -101,14 +102,13 @@ export class CatalogService {
   }
 
   async listGenres() {
-    const rows = await this.taxonomy.listGenres()
-    return rows.map((g) => ({
-      id: g.id,
-      name: g.name,
-      slug: g.slug,
-      description: g.description,
-      bookCount: g.book_count,
-    }))
+    return (await this.taxonomy.listGenres()).map(toGenre)
+  }
+
+  async getGenre(id: number) {
+    const row = await this.taxonomy.findGenreById(id)
+    if (!row) throw new GenreNotFound(id)
+    return toGenre(row)
   }
 
   async getSeries(id: number) {

@@ -7,6 +7,14 @@ export class TaxonomyRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   async listGenres() {
+    return this.genres().orderBy('g.name').execute()
+  }
+
+  async findGenreById(id: number) {
+    return this.genres().where('g.id', '=', id).executeTakeFirst()
+  }
+
+  private genres() {
     return this.db
       .selectFrom('genres as g')
       .select([
@@ -18,8 +26,6 @@ export class TaxonomyRepository {
           'book_count',
         ),
       ])
-      .orderBy('g.name')
-      .execute()
   }
 
   async findGenreIdBySlug(slug: string): Promise<number | undefined> {
