@@ -135,3 +135,59 @@ export interface DB {
   api_keys: ApiKeysTable
   schema_migrations: SchemaMigrationsTable
 }
+
+// --- 0003_reviews_library ------------------------------------------------------------------
+// Declared by appending: TypeScript merges these with the interfaces above of the same name.
+
+export interface BooksTable {
+  /** (50 * 4.03 + sum of stars) / (50 + ratings): see 0003_reviews_library.sql */
+  bayesian_rating: GeneratedAlways<Numeric>
+}
+
+export type ReviewSource = 'victoria' | 'goodbooks'
+
+export interface ReviewsTable {
+  id: Generated<number>
+  book_id: number
+  user_id: number
+  rating: number
+  title: string | null
+  body: string | null
+  source: Generated<ReviewSource>
+  helpful_count: Generated<number>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface ReviewHelpfulVotesTable {
+  review_id: number
+  user_id: number
+  created_at: Timestamp
+}
+
+export type Shelf = 'want_to_read' | 'reading' | 'read' | 'did_not_finish'
+
+/**
+ * A calendar date, written as YYYY-MM-DD. Both drivers parse a selected `date` into a Date at
+ * local midnight, which shifts with the server's time zone: repositories select dates through
+ * to_char instead.
+ */
+type CalendarDate = ColumnType<Date, string, string>
+
+export interface LibraryEntriesTable {
+  user_id: number
+  book_id: number
+  shelf: Shelf | null
+  progress: Generated<number>
+  started_on: CalendarDate | null
+  finished_on: CalendarDate | null
+  owned: Generated<boolean>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface DB {
+  reviews: ReviewsTable
+  review_helpful_votes: ReviewHelpfulVotesTable
+  library_entries: LibraryEntriesTable
+}

@@ -54,6 +54,7 @@ export function toBookDetail(row: BookDetailRow): BookDetail {
         '4': row.ratings_4,
         '5': row.ratings_5,
       },
+      bayesian: Number(row.bayesian_rating),
     },
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),

@@ -96,6 +96,11 @@ export const RatingSummary = Type.Object({
     '4': Type.Integer(),
     '5': Type.Integer(),
   }),
+  bayesian: Type.Number({
+    description:
+      'ranking score: the average pulled towards a prior of 50 ratings of 4.03 stars, ' +
+      '(50 × 4.03 + sum of stars) / (50 + count)',
+  }),
 })
 
 export const BookDetail = Type.Object({
