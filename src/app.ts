@@ -7,6 +7,7 @@ import accountsRoutes from './modules/accounts/accounts.routes.ts'
 import adminAccountsRoutes from './modules/accounts/admin-accounts.routes.ts'
 import catalogRoutes from './modules/catalog/catalog.routes.ts'
 import catalogAdminRoutes from './modules/catalog-admin/catalog-admin.routes.ts'
+import reviewsRoutes from './modules/reviews/reviews.routes.ts'
 import authPlugin from './plugins/auth.ts'
 import databasePlugin from './plugins/database.ts'
 import docsPlugin from './plugins/docs.ts'
@@ -69,6 +70,8 @@ export async function buildApp(config: Config, deps: AppDependencies) {
   // admin routes live in their own context whose onRequest hook demands the admin scope
   await app.register(adminAccountsRoutes)
   await app.register(catalogAdminRoutes)
+  // reviews: public reads, and a requireUser context inside for writes and votes
+  await app.register(reviewsRoutes)
   return app
 }
 
