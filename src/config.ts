@@ -124,6 +124,15 @@ export const ConfigSchema = Type.Object({
     default: 3600,
     description: 'recommendations TTL',
   }),
+  ADMIN_PASSWORD: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 128,
+      description:
+        "admin:create only: the new admin's password (otherwise read from stdin, never from " +
+        'the command line); surrounding whitespace is ignored, as for every variable',
+    }),
+  ),
   BODY_LIMIT_BYTES: Type.Integer({
     minimum: 1024,
     maximum: 100 * 1024 * 1024,
@@ -173,9 +182,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return converted
 }
 
+// Error messages end up in terminals, CI logs and log collectors: a secret that fails its rule is
+// described by its length, and a URL's password is masked, never echoed.
+const SECRET_KEYS = new Set(['JWT_SECRET', 'ADMIN_PASSWORD'])
+
+// `raw` may have been converted in place by Value.Default/Convert (a number, a boolean)
+function shown(key: string, raw: unknown): string {
+  if (raw === undefined) return 'nothing'
+  if (SECRET_KEYS.has(key)) return `a secret of ${String(raw).length} characters`
+  if (typeof raw !== 'string') return JSON.stringify(raw)
+  return JSON.stringify(raw.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@'))
+}
+
 function describe(key: string, raw: string | undefined, message: string): string {
   const schema = ConfigSchema.properties[key as keyof Config] as { description?: string }
-  const got = raw === undefined ? 'nothing' : JSON.stringify(raw)
+  const got = shown(key, raw)
   return `${key}: ${message} (got ${got}; ${schema?.description ?? ''})`
 }
 

@@ -20,7 +20,8 @@ export function toUser(row: ProfileRow): User {
   }
 }
 
-function checkPasswordStrength(password: string, email: string) {
+/** The rules beyond length (the schemas check that) that registration and admin:create share. */
+export function checkPasswordStrength(password: string, email: string) {
   if (isCommonPassword(password)) {
     throw new WeakPassword('This password is on a list of commonly used passwords; choose another')
   }
