@@ -7,6 +7,8 @@ import accountsRoutes from './modules/accounts/accounts.routes.ts'
 import adminAccountsRoutes from './modules/accounts/admin-accounts.routes.ts'
 import catalogRoutes from './modules/catalog/catalog.routes.ts'
 import catalogAdminRoutes from './modules/catalog-admin/catalog-admin.routes.ts'
+import dashboardRoutes from './modules/dashboard/dashboard.routes.ts'
+import libraryRoutes from './modules/library/library.routes.ts'
 import reviewsRoutes from './modules/reviews/reviews.routes.ts'
 import authPlugin from './plugins/auth.ts'
 import databasePlugin from './plugins/database.ts'
@@ -72,6 +74,9 @@ export async function buildApp(config: Config, deps: AppDependencies) {
   await app.register(catalogAdminRoutes)
   // reviews: public reads, and a requireUser context inside for writes and votes
   await app.register(reviewsRoutes)
+  // the caller's own library and dashboard: requireUser contexts
+  await app.register(libraryRoutes)
+  await app.register(dashboardRoutes)
   return app
 }
 
