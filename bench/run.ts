@@ -17,10 +17,12 @@ import {
   type BenchResult,
   DEFAULT_CONNECTIONS,
   type Ratios,
+  type ReferenceName,
   type ScenarioResult,
   SERVERS,
   type ServerName,
   toMarkdown,
+  type VictoriaName,
   writeResult,
 } from './lib/report.ts'
 import { chooseScenarios, SCENARIO_NAMES, type ScenarioName } from './lib/scenarios.ts'
@@ -32,6 +34,7 @@ import { fmt, median } from './lib/stats.ts'
  *   --engine postgres|pglite   default: postgres when 127.0.0.1:5432 answers
  *   --runs 3 --duration 10 --connections 50 --warmup 3
  *   --scenarios book,genre,author,isbn,walk   --pool <DB_POOL_MAX>   --no-write
+ *   --synthetic N   adds N generated books to the goodbooks catalog (scaling)
  */
 
 const { values } = parseArgs({
@@ -43,6 +46,7 @@ const { values } = parseArgs({
     warmup: { type: 'string' },
     scenarios: { type: 'string' },
     pool: { type: 'string' },
+    synthetic: { type: 'string' },
     'admin-url': { type: 'string', default: DEFAULT_ADMIN_URL },
     'no-write': { type: 'boolean', default: false },
   },
@@ -54,6 +58,7 @@ const durationSeconds = intFlag(values, 'duration', 10, 1, 300)
 const warmupSeconds = intFlag(values, 'warmup', 3, 0, 60)
 const connections = intFlag(values, 'connections', DEFAULT_CONNECTIONS, 1, 1000)
 const poolMax = intFlag(values, 'pool', victoriaDefaults.DB_POOL_MAX, 1, 200)
+const synthetic = intFlag(values, 'synthetic', 0, 0, 10_000_000)
 const adminUrl = values['admin-url']!
 const wanted = (values.scenarios?.split(',') ?? [...SCENARIO_NAMES]) as ScenarioName[]
 for (const name of wanted) {
@@ -76,8 +81,10 @@ async function main() {
   log(`engine ${engine}; ${runs} runs × ${wanted.length} scenarios × ${SERVERS.length} servers`)
   log(`about ${Math.ceil((runs * perRun) / 60)} min of load after setup`)
 
-  log('preparing a fresh catalog (migrate + goodbooks import)…')
-  const catalog = await createCatalog(engine, adminUrl)
+  log(
+    `preparing a fresh catalog (migrate + goodbooks import${synthetic ? ` + ${fmt(synthetic)} synthetic books` : ''})…`,
+  )
+  const catalog = await createCatalog(engine, adminUrl, { seed: true, synthetic })
   onCleanup('remove the catalog', () => catalog.remove())
   onCleanup('close the catalog', () => catalog.close())
   const books = Number((await query(catalog.database, 'SELECT count(*) AS n FROM books'))[0]?.n)
@@ -109,6 +116,8 @@ async function main() {
       HOST: '127.0.0.1',
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
+      // production requires a JWT secret; any fixed one serves a benchmark
+      JWT_SECRET: 'bench-only-secret-of-at-least-32-chars',
       ...env,
     })
     onCleanup(`stop ${name}`, () => server.stop())
@@ -116,12 +125,21 @@ async function main() {
     return server
   }
 
-  log('starting Victoria (tsx src/server.ts)…')
-  const victoria = await start('victoria', SERVER, {
-    ...catalog.env,
-    DB_POOL_MAX: String(poolMax),
+  // every server gets its own copy of an embedded catalog, made before any of them opens it
+  const nocacheCatalog = await catalog.share()
+  const rawCatalog = await catalog.share()
+  const victoriaEnv = { ...catalog.env, DB_POOL_MAX: String(poolMax) }
+
+  log('starting Victoria twice (tsx src/server.ts), response cache on and off…')
+  const victoria = await start('victoria', SERVER, victoriaEnv)
+  const nocache = await start('victoria-nocache', SERVER, {
+    ...victoriaEnv,
+    ...nocacheCatalog.victoria,
+    CACHE_ENABLED: 'false',
   })
-  await waitFor(victoria, '/health/ready', (status) => status === 200)
+  for (const v of [victoria, nocache]) {
+    await waitFor(v, '/health/ready', (status) => status === 200)
+  }
   // the ceiling answers exactly what the live Victoria answers, byte for byte
   const bodies: Record<string, string> = {}
   for (const sc of scenarios) {
@@ -135,9 +153,8 @@ async function main() {
   await writeFile(bodyFixture, JSON.stringify(bodies))
 
   log('starting the reference servers…')
-  const shared = await catalog.share()
   const raw = await start('raw-sql', RAW_SQL_SERVER, {
-    ...shared,
+    ...rawCatalog.driver,
     FIXTURE: sqlFixture,
     POOL_MAX: String(poolMax),
   })
@@ -155,7 +172,12 @@ async function main() {
   }
 
   const samples = new Map<string, Record<ServerName, Sample[]>>()
-  for (const sc of scenarios) samples.set(sc.name, { victoria: [], 'raw-sql': [], ceiling: [] })
+  for (const sc of scenarios) {
+    samples.set(
+      sc.name,
+      Object.fromEntries(SERVERS.map((s) => [s, [] as Sample[]])) as Record<ServerName, Sample[]>,
+    )
+  }
   for (let run = 0; run < runs; run++) {
     // rotating the order spreads any drift in the machine's load over all servers alike
     const order = SERVERS.map((_, i) => SERVERS[(i + run) % SERVERS.length]!)
@@ -164,7 +186,7 @@ async function main() {
         const sample = await load(server, sc.paths, durationSeconds)
         samples.get(sc.name)![server].push(sample)
         log(
-          `run ${run + 1}/${runs} ${sc.name.padEnd(6)} ${server.padEnd(8)} ` +
+          `run ${run + 1}/${runs} ${sc.name.padEnd(6)} ${server.padEnd(16)} ` +
             `${fmt(sample.rps).padStart(7)} req/s  p50 ${sample.p50} ms  p99 ${sample.p99} ms` +
             (sample.errors + sample.non2xx > 0
               ? `  errors ${sample.errors} non-2xx ${sample.non2xx}`
@@ -189,11 +211,15 @@ async function main() {
         non2xx: m('non2xx'),
       }
     }
-    const ratios = (ref: ServerName): Ratios => {
+    const ratios = (v: VictoriaName, ref: ReferenceName): Ratios => {
       const pair = (key: 'rps' | 'p50' | 'p99') =>
-        median(byServer.victoria.map((v, i) => v[key] / Math.max(byServer[ref][i]![key], 1)))
+        median(byServer[v].map((x, i) => x[key] / Math.max(byServer[ref][i]![key], 1)))
       return { rps: pair('rps'), p50: pair('p50'), p99: pair('p99') }
     }
+    const against = (v: VictoriaName) => ({
+      'raw-sql': ratios(v, 'raw-sql'),
+      ceiling: ratios(v, 'ceiling'),
+    })
     const sizes = sc.paths.map((p) => Buffer.byteLength(bodies[p]!))
     const queries = sc.paths.map((p) => stages[p]!.flat().length)
     return {
@@ -203,12 +229,11 @@ async function main() {
       bodyBytes: Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length),
       queriesPerRequest: queries.reduce((a, b) => a + b, 0) / queries.length,
       runs: byServer,
-      median: {
-        victoria: medianOf('victoria'),
-        'raw-sql': medianOf('raw-sql'),
-        ceiling: medianOf('ceiling'),
-      },
-      ratios: { 'raw-sql': ratios('raw-sql'), ceiling: ratios('ceiling') },
+      median: Object.fromEntries(SERVERS.map((s) => [s, medianOf(s)])) as Record<
+        ServerName,
+        Sample
+      >,
+      ratios: { victoria: against('victoria'), 'victoria-nocache': against('victoria-nocache') },
       plans: plans.get(sc.name) ?? [],
     }
   })
@@ -227,6 +252,7 @@ async function main() {
       connections,
       poolMax,
       books,
+      synthetic,
       ...(values.scenarios ? { scenarios: values.scenarios } : {}),
     },
     scenarios: results,

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.ts'
 import { type Database, type Engine, openDatabase } from '../../src/db/database.ts'
 import { migrate } from '../../src/db/migrator.ts'
 import { importGoodbooks } from '../../src/import/goodbooks-import.ts'
+import { importSynthetic } from '../../src/import/synthetic.ts'
 import { GOODBOOKS_DIR } from './paths.ts'
 import { createScratchDatabase } from './postgres.ts'
 
@@ -26,8 +27,12 @@ export interface Catalog {
   /** what Victoria's environment needs to open the same catalog */
   env: Record<string, string>
   close(): Promise<void>
-  /** a copy for a second process (PGlite), or the same URL (PostgreSQL); call after close() */
-  share(): Promise<Record<string, string>>
+  /**
+   * The same catalog for one more process: the same URL (PostgreSQL), or a copy of the data dir
+   * (PGlite: one process per dir). Call after close(), before any server opens the original.
+   * `victoria` is the environment for Victoria, `driver` for the raw-SQL reference.
+   */
+  share(): Promise<{ victoria: Record<string, string>; driver: Record<string, string> }>
   /** drops the database or deletes the data dir */
   remove(): Promise<void>
 }
@@ -37,12 +42,16 @@ const quiet = { warn() {} }
 export async function createCatalog(
   engine: Engine,
   adminUrl: string,
-  options: { seed: boolean; analyze?: boolean } = { seed: true },
+  options: { seed: boolean; synthetic?: number; analyze?: boolean } = { seed: true },
 ): Promise<Catalog> {
   const catalog = engine === 'postgres' ? await postgresCatalog(adminUrl) : await pgliteCatalog()
   try {
     await migrate(catalog.database)
     if (options.seed) await importGoodbooks(catalog.database, { dir: GOODBOOKS_DIR })
+    // generated books on top of the real ones, to see how the same reads scale
+    if (options.synthetic) {
+      await importSynthetic(catalog.database, { count: options.synthetic, seed: 1 })
+    }
     // planner statistics as a settled database has them (autovacuum would get there later)
     if (options.analyze ?? options.seed) await sql`ANALYZE`.execute(catalog.database.db)
   } catch (error) {
@@ -66,7 +75,10 @@ async function postgresCatalog(adminUrl: string): Promise<Catalog> {
       if (open) await database.close()
       open = false
     },
-    share: async () => ({ DATABASE_URL: scratch.url }),
+    share: async () => ({
+      victoria: { DATABASE_URL: scratch.url },
+      driver: { DATABASE_URL: scratch.url },
+    }),
     remove: () => scratch.drop(),
   }
 }
@@ -89,7 +101,7 @@ async function pgliteCatalog(): Promise<Catalog> {
     async share() {
       const copy = join(root, `copy-${++copies}`)
       await cp(dataDir, copy, { recursive: true })
-      return { PGLITE_DIR: copy }
+      return { victoria: { VICTORIA_DATA_DIR: copy }, driver: { PGLITE_DIR: copy } }
     },
     remove: () => rm(root, { recursive: true, force: true }),
   }

@@ -7,11 +7,14 @@ import { fmt, fmtRatio } from './stats.ts'
 
 /** The HTTP benchmark's results as JSON (everything) and Markdown (the medians and ratios). */
 
-export const SERVERS = ['victoria', 'raw-sql', 'ceiling'] as const
+export const SERVERS = ['victoria', 'victoria-nocache', 'raw-sql', 'ceiling'] as const
 export type ServerName = (typeof SERVERS)[number]
+export type VictoriaName = 'victoria' | 'victoria-nocache'
+export type ReferenceName = 'raw-sql' | 'ceiling'
 
 export const SERVER_LABELS: Record<ServerName, string> = {
-  victoria: 'Victoria',
+  victoria: 'Victoria (response cache on, as shipped)',
+  'victoria-nocache': 'Victoria, CACHE_ENABLED=false',
   'raw-sql': 'raw SQL (same SQL, bare driver)',
   ceiling: 'ceiling (node:http, precomputed body)',
 }
@@ -33,7 +36,7 @@ export interface ScenarioResult {
   queriesPerRequest: number
   runs: Record<ServerName, Sample[]>
   median: Record<ServerName, Sample>
-  ratios: { 'raw-sql': Ratios; ceiling: Ratios }
+  ratios: Record<VictoriaName, Record<ReferenceName, Ratios>>
   /** EXPLAIN ANALYZE of the statements behind one of the scenario's URLs, unloaded */
   plans: PlannedStatement[]
 }
@@ -49,6 +52,8 @@ export interface BenchResult {
     connections: number
     poolMax: number
     books: number
+    /** generated books added to goodbooks-10k (0: the real catalog alone) */
+    synthetic: number
     /** when not all scenarios ran */
     scenarios?: string
   }
@@ -65,14 +70,14 @@ export function toMarkdown(result: BenchResult): string {
   const lines = [
     `# Victoria HTTP benchmark — ${env.date.slice(0, 10)}, ${s.engine}`,
     '',
-    `Command: \`npm run bench -- --engine ${s.engine} --runs ${s.runs} --duration ${s.durationSeconds} --connections ${s.connections}${s.scenarios ? ` --scenarios ${s.scenarios}` : ''}\``,
+    `Command: \`npm run bench -- --engine ${s.engine} --runs ${s.runs} --duration ${s.durationSeconds} --connections ${s.connections}${s.synthetic ? ` --synthetic ${s.synthetic}` : ''}${s.scenarios ? ` --scenarios ${s.scenarios}` : ''}\``,
     '',
     `Machine: ${env.cpus} × ${env.cpuModel}, Node ${env.node}` +
       (s.postgres ? `, PostgreSQL ${s.postgres}` : ', PGlite (embedded)') +
       `, load average (1/5/15 min) at start ${env.loadAverage.join(' / ')}` +
       (env.loadAverageAfter ? `, at end ${env.loadAverageAfter.join(' / ')}. ` : '. ') +
       `Commit ${env.commit}${env.dirty ? ' (with uncommitted changes in src/)' : ''}.`,
-    `Catalog: ${fmt(s.books)} books (goodbooks). Pool: ${s.poolMax} connections for Victoria and` +
+    `Catalog: ${fmt(s.books)} books (goodbooks-10k${s.synthetic ? ` + ${fmt(s.synthetic)} synthetic` : ''}). Pool: ${s.poolMax} connections for Victoria and` +
       ' for the raw-SQL reference. autocannon runs in the benchmark process, on the same 2 cores.',
     `Each figure is the median of ${s.runs} runs of ${s.durationSeconds} s, after a ` +
       `${s.warmupSeconds} s warm-up per server and scenario; in each run every server is measured ` +
@@ -84,7 +89,7 @@ export function toMarkdown(result: BenchResult): string {
     '|---|---|--:|--:|--:|--:|--:|--:|',
   ]
   for (const sc of result.scenarios) {
-    for (const server of ['victoria', 'raw-sql', 'ceiling'] as const) {
+    for (const server of SERVERS) {
       const m = sc.median[server]
       lines.push(
         `| ${server === 'victoria' ? sc.name : ''} | ${SERVER_LABELS[server]} | ${fmt(m.rps)} | ` +
@@ -99,17 +104,22 @@ export function toMarkdown(result: BenchResult): string {
     'req/s below 1× means Victoria serves fewer requests than the reference; latency above 1× ' +
       'means it answers slower.',
     '',
-    '| scenario | URLs | body bytes | SQL / request | req/s ÷ raw SQL | p50 ÷ raw SQL | p99 ÷ raw SQL | req/s ÷ ceiling | p99 ÷ ceiling |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| scenario | Victoria | URLs | body bytes | SQL / request | req/s ÷ raw SQL | p50 ÷ raw SQL | p99 ÷ raw SQL | req/s ÷ ceiling | p99 ÷ ceiling |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
   )
   for (const sc of result.scenarios) {
-    const raw = sc.ratios['raw-sql']
-    const top = sc.ratios.ceiling
-    lines.push(
-      `| ${sc.title} | ${sc.urls} | ${fmt(sc.bodyBytes)} | ${fmt(sc.queriesPerRequest, 1)} | ` +
-        `${fmtRatio(raw.rps)} | ${fmtRatio(raw.p50)} | ${fmtRatio(raw.p99)} | ` +
-        `${fmtRatio(top.rps)} | ${fmtRatio(top.p99)} |`,
-    )
+    for (const v of ['victoria', 'victoria-nocache'] as const) {
+      const raw = sc.ratios[v]['raw-sql']
+      const top = sc.ratios[v].ceiling
+      const first = v === 'victoria'
+      lines.push(
+        `| ${first ? sc.title : ''} | ${v === 'victoria' ? 'cache on' : 'cache off'} | ` +
+          `${first ? sc.urls : ''} | ${first ? fmt(sc.bodyBytes) : ''} | ` +
+          `${first ? fmt(sc.queriesPerRequest, 1) : ''} | ` +
+          `${fmtRatio(raw.rps)} | ${fmtRatio(raw.p50)} | ${fmtRatio(raw.p99)} | ` +
+          `${fmtRatio(top.rps)} | ${fmtRatio(top.p99)} |`,
+      )
+    }
   }
   lines.push(
     '',
@@ -117,15 +127,18 @@ export function toMarkdown(result: BenchResult): string {
     '',
     `The design's figures have no stated load; here they meet ${s.connections} concurrent connections.`,
     '',
-    `| scenario | Victoria p99 | ${DESIGN_CLAIMS.bookReadMs} ms ÷ p99 | Victoria req/s | req/s ÷ ${DESIGN_CLAIMS.requestsPerSecond} |`,
-    '|---|--:|--:|--:|--:|',
+    `| scenario | Victoria | p99 | ${DESIGN_CLAIMS.bookReadMs} ms ÷ p99 | req/s | req/s ÷ ${DESIGN_CLAIMS.requestsPerSecond} |`,
+    '|---|---|--:|--:|--:|--:|',
   )
   for (const sc of result.scenarios) {
-    const m = sc.median.victoria
-    lines.push(
-      `| ${sc.name} | ${fmt(m.p99)} ms | ${fmtRatio(DESIGN_CLAIMS.bookReadMs / Math.max(m.p99, 1))} | ` +
-        `${fmt(m.rps)} | ${fmtRatio(m.rps / DESIGN_CLAIMS.requestsPerSecond)} |`,
-    )
+    for (const v of ['victoria', 'victoria-nocache'] as const) {
+      const m = sc.median[v]
+      lines.push(
+        `| ${v === 'victoria' ? sc.name : ''} | ${v === 'victoria' ? 'cache on' : 'cache off'} | ` +
+          `${fmt(m.p99)} ms | ${fmtRatio(DESIGN_CLAIMS.bookReadMs / Math.max(m.p99, 1))} | ` +
+          `${fmt(m.rps)} | ${fmtRatio(m.rps / DESIGN_CLAIMS.requestsPerSecond)} |`,
+      )
+    }
   }
   lines.push(
     '',
@@ -162,8 +175,10 @@ function abbreviate(sql: string): string {
 export async function writeResult(dir: string, result: BenchResult): Promise<string> {
   await mkdir(dir, { recursive: true })
   const { engine, connections } = result.settings
-  // the default load keeps the plain name; other concurrencies sit beside it
-  const suffix = connections === DEFAULT_CONNECTIONS ? '' : `-c${connections}`
+  // the default load on the real catalog keeps the plain name; other settings sit beside it
+  const suffix =
+    (connections === DEFAULT_CONNECTIONS ? '' : `-c${connections}`) +
+    (result.settings.synthetic ? `-s${result.settings.synthetic}` : '')
   const base = join(dir, `${result.environment.date.slice(0, 10)}-${engine}${suffix}`)
   await writeFile(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`)
   await writeFile(`${base}.md`, toMarkdown(result))
