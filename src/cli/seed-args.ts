@@ -12,6 +12,9 @@ Options:
                     N more books (with their own authors and series), never replacing earlier ones
   --seed S          seed of the synthetic generator (integer, default 1): same seed, same books
   --skip-goodbooks  do not import goodbooks-10k
+  --ratings         also import goodbooks-10k's 233,383 ratings: 40,836 Goodreads readers as users
+                    who cannot log in, their ratings as reviews without text. Idempotent; the
+                    books' rating summaries already count them and do not change
   -h, --help        show this help
 
 Environment: DATABASE_URL (PostgreSQL; when unset, embedded PGlite in VICTORIA_DATA_DIR),
@@ -28,6 +31,7 @@ export interface SeedArgs {
   synthetic: number | null
   seed: number
   skipGoodbooks: boolean
+  ratings: boolean
   help: boolean
 }
 
@@ -46,6 +50,7 @@ export function parseSeedArgs(argv: string[]): SeedArgs {
         : integerFlag('--synthetic', values.synthetic, 1, MAX_SYNTHETIC),
     seed: values.seed === undefined ? 1 : integerFlag('--seed', values.seed, 0, 2 ** 32 - 1),
     skipGoodbooks: values['skip-goodbooks'] ?? false,
+    ratings: values.ratings ?? false,
     help: values.help ?? false,
   }
 }
@@ -59,6 +64,7 @@ const parse = (args: string[]) =>
       synthetic: { type: 'string' },
       seed: { type: 'string' },
       'skip-goodbooks': { type: 'boolean' },
+      ratings: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })

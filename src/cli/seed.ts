@@ -1,6 +1,7 @@
 import { type Config, ConfigError, loadConfig } from '../config.ts'
 import type { Counts } from '../import/bulk.ts'
 import type { ImportSummary } from '../import/goodbooks-import.ts'
+import type { RatingsImportSummary } from '../import/ratings-import.ts'
 import type { SyntheticSummary } from '../import/synthetic.ts'
 import { parseSeedArgs, type SeedArgs, USAGE, UsageError } from './seed-args.ts'
 
@@ -27,7 +28,7 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE)
     return 0
   }
-  if (args.skipGoodbooks && args.synthetic === null) {
+  if (args.skipGoodbooks && args.synthetic === null && !args.ratings) {
     process.stdout.write(
       'Nothing to import (--skip-goodbooks without --synthetic); migrating only.\n',
     )
@@ -74,6 +75,16 @@ async function main(): Promise<number> {
       progress.stop()
       out.write(goodbooksTable(summary))
     }
+    if (args.ratings) {
+      out.write(`Importing goodbooks-10k ratings from ${config.GOODBOOKS_DIR}\n`)
+      const { importRatings } = await import('../import/ratings-import.ts')
+      const summary = await importRatings(database, {
+        dir: config.GOODBOOKS_DIR,
+        onProgress: (done, total) => progress.update(done, total, 'ratings'),
+      })
+      progress.stop()
+      out.write(ratingsTable(summary))
+    }
     if (args.synthetic !== null) {
       out.write(
         `Generating ${args.synthetic.toLocaleString('en-US')} synthetic books (seed ${args.seed})\n`,
@@ -115,6 +126,14 @@ function goodbooksTable(s: ImportSummary): string {
     row('book series', s.bookSeries),
     row('book genres', s.bookGenres),
   ])}books without ISBN: ${num(s.booksWithoutIsbn)} (duplicate ISBN-13s dropped: ${num(s.duplicateIsbn13)})\nduration: ${seconds(s.durationMs)}\n\n`
+}
+
+function ratingsTable(s: RatingsImportSummary): string {
+  return `\n${table([
+    ['goodbooks ratings', 'inserted', 'skipped'],
+    ['users', num(s.users.inserted), num(s.users.skipped)],
+    ['reviews', num(s.reviews.inserted), num(s.reviews.skipped)],
+  ])}ratings in file: ${num(s.ratingsInFile)} (book not in the catalog: ${num(s.missingBook)})\nduration: ${seconds(s.durationMs)}\n\n`
 }
 
 function syntheticTable(s: SyntheticSummary): string {

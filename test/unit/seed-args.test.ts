@@ -7,6 +7,7 @@ test('no flags: goodbooks only', () => {
     synthetic: null,
     seed: 1,
     skipGoodbooks: false,
+    ratings: false,
     help: false,
   })
 })
@@ -25,9 +26,16 @@ test('--seed, --skip-goodbooks and --help', () => {
     synthetic: 10,
     seed: 7,
     skipGoodbooks: true,
+    ratings: false,
     help: false,
   })
   assert.equal(parseSeedArgs(['-h']).help, true)
+})
+
+test('--ratings asks for the goodbooks ratings too', () => {
+  assert.equal(parseSeedArgs(['--ratings']).ratings, true)
+  assert.equal(parseSeedArgs(['--skip-goodbooks', '--ratings']).skipGoodbooks, true)
+  assert.throws(() => parseSeedArgs(['--ratings=yes']), UsageError)
 })
 
 test('unknown flags and positionals are refused', () => {
