@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../../db/types.ts'
-import { decodeCursor, encodeCursor } from '../../lib/cursor.ts'
+import { decodeCursor, encodeCursor, keysetPage } from '../../lib/cursor.ts'
 import { InvalidCursor } from '../../lib/errors.ts'
 import { isForeignKeyViolation, isUniqueViolation } from '../../lib/postgres-errors.ts'
 import { BookNotFound } from '../catalog/catalog.errors.ts'
@@ -89,12 +89,7 @@ export class ReviewsService {
       this.reviews.countByBook(bookId, query.withText),
     ])
     if (!exists) throw new BookNotFound(`id ${bookId}`)
-    const page = rows.slice(0, query.limit)
-    const last = page.at(-1)
-    const nextCursor =
-      rows.length > query.limit && last
-        ? encodeCursor({ sort: query.sort, value: last.sort_value, id: last.id })
-        : null
+    const { page, nextCursor } = keysetPage(rows, query.limit, query.sort)
     return { items: page.map(toReview), nextCursor, total }
   }
 
