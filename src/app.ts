@@ -11,6 +11,7 @@ import dashboardRoutes from './modules/dashboard/dashboard.routes.ts'
 import libraryRoutes from './modules/library/library.routes.ts'
 import reviewsRoutes from './modules/reviews/reviews.routes.ts'
 import authPlugin from './plugins/auth.ts'
+import cachePlugin from './plugins/cache.ts'
 import databasePlugin from './plugins/database.ts'
 import docsPlugin from './plugins/docs.ts'
 import errorsPlugin from './plugins/errors.ts'
@@ -56,6 +57,7 @@ export async function buildApp(config: Config, deps: AppDependencies) {
 
   await app.register(errorsPlugin)
   await app.register(databasePlugin, { database: deps.database })
+  await app.register(cachePlugin, { config })
   await app.register(docsPlugin, { version: VERSION })
   await app.register(healthPlugin)
   await app.register(authPlugin, {

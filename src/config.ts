@@ -93,6 +93,11 @@ export const ConfigSchema = Type.Object({
     description: 'a Redis command slower than this fails, and the cache falls back to PostgreSQL',
   }),
   CACHE_ENABLED: Type.Boolean({ default: true, description: 'turn the response cache off' }),
+  CACHE_PREFIX: Type.String({
+    pattern: '^[A-Za-z0-9_:-]{1,64}$',
+    default: 'victoria',
+    description: 'namespace of cache keys and bus channel in Redis (one per deployment)',
+  }),
   CACHE_L1_MAX_MB: Type.Integer({
     minimum: 1,
     maximum: 4096,

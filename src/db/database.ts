@@ -116,6 +116,7 @@ async function listenPostgres(
   let stopped = false
   let timer: NodeJS.Timeout | undefined
 
+  // isRetry: a reconnect, after which notifications may have been missed
   const connect = async (isRetry: boolean): Promise<void> => {
     const next = new pg.Client({ connectionString: url, application_name: 'victoria-listen' })
     next.on('notification', (message) => {
@@ -129,8 +130,10 @@ async function listenPostgres(
       await next.connect()
       await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
     } catch (err) {
+      // PostgreSQL unreachable (now or at startup): keep trying in the background; the app
+      // serves (or answers 503) meanwhile rather than failing to start
+      logger.warn({ err, channel }, 'LISTEN failed; retrying')
       next.end().catch(() => {})
-      if (!isRetry) throw err
       retry()
       return
     }
@@ -151,6 +154,7 @@ async function listenPostgres(
       timer = undefined
       if (!stopped) void connect(true)
     }, LISTEN_RETRY_MS)
+    timer.unref()
   }
 
   await connect(false)

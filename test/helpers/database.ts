@@ -51,12 +51,16 @@ export async function createTestDatabase(
   t: Cleanup,
   options: TestDatabaseOptions = {},
 ): Promise<TestDatabase> {
-  const database =
-    TEST_ENGINE === 'postgres'
-      ? await createPostgresDatabase(options)
-      : await createPGliteDatabase(options)
+  const database = await openTestDatabase(options)
   t.after(() => database.close())
   return database
+}
+
+/** A test database the caller closes (after whatever uses it, such as an app). */
+export function openTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
+  return TEST_ENGINE === 'postgres'
+    ? createPostgresDatabase(options)
+    : createPGliteDatabase(options)
 }
 
 /** The schema and importer fingerprint: a template built from older code is never reused. */

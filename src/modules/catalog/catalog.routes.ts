@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { cacheTags, tagsForBooks } from '../../cache/tags.ts'
 import { problemResponses } from '../../lib/problem.ts'
 import {
   AuthorDetail,
@@ -16,7 +17,14 @@ import {
 } from './catalog.schemas.ts'
 import { CatalogService } from './catalog.service.ts'
 
-/** Public, read-only catalog routes (admin writes arrive with accounts). Thin: schema → service. */
+/** One cache key per distinct query: validated (defaults applied), keys in a fixed order. */
+const canonicalQuery = (query: object) =>
+  JSON.stringify(Object.entries(query).sort(([a], [b]) => (a < b ? -1 : 1)))
+
+/**
+ * Public, read-only catalog routes, answered through the response cache: each declares what it
+ * depends on (tags), so that a change to any row it shows drops it. Thin: schema → service.
+ */
 const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const catalog = new CatalogService(app.database.db)
 
@@ -30,7 +38,14 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: BookPage, ...problemResponses() },
       },
     },
-    async (request) => catalog.listBooks(request.query),
+    async (request, reply) =>
+      app.sendCached(reply, {
+        category: 'books',
+        key: `list:${canonicalQuery(request.query)}`,
+        tags: [cacheTags.bookLists],
+        visibility: 'public',
+        load: () => catalog.listBooks(request.query),
+      }),
   )
 
   app.get(
@@ -43,7 +58,15 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: BookDetail, ...problemResponses(404) },
       },
     },
-    async (request) => catalog.getBook(request.params.id),
+    async (request, reply) =>
+      app.sendCached(reply, {
+        category: 'books',
+        key: `book:${request.params.id}`,
+        tags: [cacheTags.book(request.params.id)],
+        visibility: 'public',
+        load: () => catalog.getBook(request.params.id),
+        tagsOf: (book) => tagsForBooks([book]),
+      }),
   )
 
   app.get(
@@ -57,7 +80,15 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: BookDetail, ...problemResponses(404) },
       },
     },
-    async (request) => catalog.getBookByIsbn(request.params.isbn),
+    async (request, reply) =>
+      app.sendCached(reply, {
+        category: 'books',
+        key: `isbn:${request.params.isbn.replace(/[\s-]/g, '').toUpperCase()}`,
+        tags: [],
+        visibility: 'public',
+        load: () => catalog.getBookByIsbn(request.params.isbn),
+        tagsOf: (book) => tagsForBooks([book]),
+      }),
   )
 
   app.get(
@@ -70,7 +101,14 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Page(AuthorSummary), ...problemResponses() },
       },
     },
-    async (request) => catalog.listAuthors(request.query),
+    async (request, reply) =>
+      app.sendCached(reply, {
+        category: 'books',
+        key: `authors:${canonicalQuery(request.query)}`,
+        tags: [cacheTags.authorLists],
+        visibility: 'public',
+        load: () => catalog.listAuthors(request.query),
+      }),
   )
 
   app.get(
@@ -83,7 +121,15 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: AuthorDetail, ...problemResponses(404) },
       },
     },
-    async (request) => catalog.getAuthor(request.params.id),
+    async (request, reply) =>
+      app.sendCached(reply, {
+        category: 'books',
+        key: `author:${request.params.id}`,
+        tags: [cacheTags.author(request.params.id)],
+        visibility: 'public',
+        load: () => catalog.getAuthor(request.params.id),
+        tagsOf: (author) => tagsForBooks(author.books),
+      }),
   )
 
   app.get(
@@ -96,7 +142,14 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Object({ items: Type.Array(Genre) }), ...problemResponses() },
       },
     },
-    async () => ({ items: await catalog.listGenres() }),
+    async (_request, reply) =>
+      app.sendCached(reply, {
+        category: 'books',
+        key: 'genres',
+        tags: [cacheTags.genreList],
+        visibility: 'public',
+        load: async () => ({ items: await catalog.listGenres() }),
+      }),
   )
 
   app.get(
@@ -109,7 +162,15 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SeriesDetail, ...problemResponses(404) },
       },
     },
-    async (request) => catalog.getSeries(request.params.id),
+    async (request, reply) =>
+      app.sendCached(reply, {
+        category: 'books',
+        key: `series:${request.params.id}`,
+        tags: [cacheTags.series(request.params.id)],
+        visibility: 'public',
+        load: () => catalog.getSeries(request.params.id),
+        tagsOf: (series) => tagsForBooks(series.books.map((entry) => entry.book)),
+      }),
   )
 }
 

@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto'
+import etag from '@fastify/etag'
+import type { FastifyReply } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Redis } from 'ioredis'
+import { type CacheCategory, CacheService } from '../cache/cache-service.ts'
+import { CACHE_CHANNEL, type ChangeNotification, tagsForChange } from '../cache/db-invalidation.ts'
+import { busConnectionOptions, createRedis } from '../cache/redis.ts'
+import type { Config } from '../config.ts'
+
+export interface CachedRouteOptions<T> {
+  category: CacheCategory
+  /** unique within the category; personal data must include the user */
+  key: string
+  tags: string[]
+  /** public: shared caches may store it; private: personal data, only the user's browser */
+  visibility: 'public' | 'private'
+  load: () => Promise<T>
+  /** tags learned from the loaded value (the rows it shows) */
+  tagsOf?: (value: T) => string[]
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    cache: CacheService
+    redis: Redis | null
+    /** Answers from the cache (X-Cache: HIT, STALE) or from `load` (MISS), with an ETag. */
+    sendCached<T>(reply: FastifyReply, options: CachedRouteOptions<T>): Promise<FastifyReply>
+  }
+}
+
+const PUBLIC_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300'
+// personal answers: never in a shared cache; the browser revalidates with the ETag each time
+const PRIVATE_CACHE_CONTROL = 'private, no-cache'
+// invalidations arriving within this window are applied together (an import sends many)
+const INVALIDATION_BATCH_MS = 10
+
+const etagOf = (body: string) =>
+  `"${createHash('sha1').update(body).digest('base64url').slice(0, 27)}"`
+
+/**
+ * The response cache: CacheService on the app, `sendCached` for routes, ETag/304 for every
+ * response, and invalidation from database notifications, so that writes made outside the API
+ * reach every instance's cache too.
+ */
+export default fp<{ config: Config }>(
+  async (app, { config }) => {
+    const redis = config.REDIS_URL
+      ? createRedis(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, app.log)
+      : null
+    const cache = new CacheService({
+      config,
+      redis,
+      bus: config.REDIS_URL ? busConnectionOptions(config.REDIS_URL) : null,
+    })
+    app.decorate('cache', cache)
+    app.decorate('redis', redis)
+    await app.register(etag)
+
+    app.decorate('sendCached', async function sendCached<
+      T,
+    >(reply: FastifyReply, options: CachedRouteOptions<T>) {
+      const { entry, status } = await cache.getOrProduce(
+        options.category,
+        options.key,
+        options.tags,
+        async () => {
+          const value = await options.load()
+          // the route's own response schema serializes, exactly as an uncached answer would be
+          const body = reply.serialize(value) as string
+          return { body, etag: etagOf(body), tags: options.tagsOf?.(value) }
+        },
+      )
+      reply.header('x-cache', status)
+      reply.header('etag', entry.etag)
+      if (options.visibility === 'private') {
+        reply.header('cache-control', PRIVATE_CACHE_CONTROL)
+        reply.header('vary', 'Authorization')
+      } else {
+        reply.header('cache-control', PUBLIC_CACHE_CONTROL)
+      }
+      return reply.type('application/json; charset=utf-8').send(entry.body)
+    })
+
+    const pending = new Set<string>()
+    let dropCategory = false
+    let timer: NodeJS.Timeout | undefined
+    const flush = async () => {
+      timer = undefined
+      const tags = [...pending]
+      const everything = dropCategory
+      pending.clear()
+      dropCategory = false
+      try {
+        if (everything) await cache.invalidateCategory('books')
+        else await cache.invalidate(tags)
+      } catch (err) {
+        app.log.warn({ err }, 'cache invalidation from a database notification failed')
+      }
+    }
+    const schedule = () => {
+      timer ??= setTimeout(flush, INVALIDATION_BATCH_MS)
+    }
+    const stopListening = await app.database.listen(CACHE_CHANNEL, {
+      message(payload) {
+        let tags: string[] | null = null
+        try {
+          tags = tagsForChange(JSON.parse(payload) as ChangeNotification)
+        } catch {
+          // an unreadable notification: drop everything rather than risk serving stale data
+        }
+        if (tags === null) dropCategory = true
+        else for (const tag of tags) pending.add(tag)
+        schedule()
+      },
+      gap() {
+        // notifications were lost while the listener reconnected
+        dropCategory = true
+        schedule()
+      },
+    })
+
+    app.addHook('onClose', async () => {
+      clearTimeout(timer)
+      await stopListening().catch((err) =>
+        app.log.warn({ err }, 'stopping the cache listener failed'),
+      )
+      await cache.disconnect()
+      if (redis) await redis.quit().catch(() => redis.disconnect())
+    })
+  },
+  { name: 'cache', dependencies: ['database'] },
+)
