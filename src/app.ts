@@ -5,6 +5,7 @@ import type { Config } from './config.ts'
 import type { Database } from './db/database.ts'
 import accountsRoutes from './modules/accounts/accounts.routes.ts'
 import adminAccountsRoutes from './modules/accounts/admin-accounts.routes.ts'
+import cacheAdminRoutes from './modules/admin/cache.routes.ts'
 import catalogRoutes from './modules/catalog/catalog.routes.ts'
 import catalogAdminRoutes from './modules/catalog-admin/catalog-admin.routes.ts'
 import dashboardRoutes from './modules/dashboard/dashboard.routes.ts'
@@ -59,7 +60,7 @@ export async function buildApp(config: Config, deps: AppDependencies) {
   await app.register(databasePlugin, { database: deps.database })
   await app.register(cachePlugin, { config })
   await app.register(docsPlugin, { version: VERSION })
-  await app.register(healthPlugin)
+  await app.register(healthPlugin, { version: VERSION })
   await app.register(authPlugin, {
     secret: config.JWT_SECRET,
     issuer: config.JWT_ISSUER,
@@ -73,6 +74,7 @@ export async function buildApp(config: Config, deps: AppDependencies) {
   })
   // admin routes live in their own context whose onRequest hook demands the admin scope
   await app.register(adminAccountsRoutes)
+  await app.register(cacheAdminRoutes)
   await app.register(catalogAdminRoutes)
   // reviews: public reads, and a requireUser context inside for writes and votes
   await app.register(reviewsRoutes)

@@ -20,7 +20,7 @@ const READY_TIMEOUT_MS = 2_000
  * Kubernetes-style probes. Liveness touches no dependency, so a database outage never gets a
  * healthy process restarted; readiness answers whether this instance can serve traffic now.
  */
-const health: FastifyPluginAsyncTypebox = async (app) => {
+const health: FastifyPluginAsyncTypebox<{ version: string }> = async (app, opts) => {
   app.get(
     '/health/live',
     {
@@ -57,6 +57,23 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     },
   )
 }
+
+const Dependency = Type.Object({
+  status: Type.Enum(['ok', 'degraded', 'down', 'disabled']),
+  responseTimeMs: Type.Optional(Type.Number()),
+  detail: Type.Optional(Type.String()),
+})
+
+const Health = Type.Object({
+  status: Type.Enum(['ok', 'degraded', 'down']),
+  version: Type.String(),
+  uptimeSeconds: Type.Number(),
+  checks: Type.Object({
+    database: Dependency,
+    redis: Dependency,
+    memory: Type.Object({ rssBytes: Type.Integer(), heapUsedBytes: Type.Integer() }),
+  }),
+})
 
 async function timed(check: () => Promise<unknown>) {
   const started = performance.now()
