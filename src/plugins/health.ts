@@ -56,6 +56,37 @@ const health: FastifyPluginAsyncTypebox<{ version: string }> = async (app, opts)
         .send({ status, checks: { database, migrations } })
     },
   )
+
+  app.get(
+    '/api/health',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Dependencies with their response times: ok, degraded (Redis down) or down',
+        response: { 200: Health, 503: Health },
+      },
+    },
+    async (_request, reply) => {
+      const database = await timed(() => sql`SELECT 1`.execute(app.database.db))
+      const redis = app.redis
+        ? await timed(() => app.redis!.ping())
+        : { status: 'disabled' as const, detail: 'REDIS_URL not set: memory cache only' }
+      // the cache fails open: without Redis, answers still come (from PostgreSQL), so degraded
+      const status =
+        database.status === 'down' ? 'down' : redis.status === 'down' ? 'degraded' : 'ok'
+      const memory = process.memoryUsage()
+      return reply.code(status === 'down' ? 503 : 200).send({
+        status,
+        version: opts.version,
+        uptimeSeconds: Math.round(process.uptime()),
+        checks: {
+          database,
+          redis,
+          memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
+        },
+      })
+    },
+  )
 }
 
 const Dependency = Type.Object({

@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict'
+import { after, describe, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { sql } from 'kysely'
+import { buildApp } from '../../../src/app.ts'
+import { buildTestApp } from '../../helpers/app.ts'
+import { openTestDatabase, testConfig } from '../../helpers/database.ts'
+import { registerUser } from '../../helpers/users.ts'
+
+/** The response cache as clients see it: X-Cache, ETag/304, Cache-Control, invalidation. */
+
+const { app, db } = await buildTestApp({ after }, { seed: true })
+
+const bookId = async (goodreadsId: number) =>
+  (
+    await db
+      .selectFrom('books')
+      .select('id')
+      .where('goodreads_id', '=', goodreadsId)
+      .executeTakeFirstOrThrow()
+  ).id
+
+/** Notifications arrive after commit; this waits until a read reflects `expected`. */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 2_000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return
+    await sleep(10)
+  }
+  assert.fail(`not true within ${timeoutMs} ms`)
+}
+
+describe('HTTP caching', () => {
+  test('the first read is a MISS, the next a HIT with the same body and ETag', async () => {
+    const url = `/api/books/${await bookId(3)}`
+    const first = await app.inject(url)
+    const second = await app.inject(url)
+    assert.equal(first.headers['x-cache'], 'MISS')
+    assert.equal(second.headers['x-cache'], 'HIT')
+    assert.equal(second.body, first.body)
+    assert.equal(second.headers.etag, first.headers.etag)
+    assert.match(String(first.headers['content-type']), /^application\/json/)
+  })
+
+  test('If-None-Match with the current ETag is a 304 with no body', async () => {
+    const url = '/api/books?genre=fantasy&limit=5'
+    const { headers } = await app.inject(url)
+    const revalidated = await app.inject({
+      url,
+      headers: { 'if-none-match': String(headers.etag) },
+    })
+    assert.equal(revalidated.statusCode, 304)
+    assert.equal(revalidated.body, '')
+    const stale = await app.inject({ url, headers: { 'if-none-match': '"something-else"' } })
+    assert.equal(stale.statusCode, 200)
+  })
+
+  test('catalog reads are public for shared caches; personal answers are not', async () => {
+    const book = await app.inject('/api/genres')
+    assert.match(String(book.headers['cache-control']), /^public, max-age=\d+/)
+    const user = await registerUser(app)
+    const me = await app.inject({ url: '/api/me', headers: user.headers })
+    assert.doesNotMatch(String(me.headers['cache-control'] ?? ''), /public/)
+  })
+
+  test('errors are not cached: a missing book stays a 404 until it exists', async () => {
+    const first = await app.inject('/api/books/987654')
+    assert.equal(first.statusCode, 404)
+    assert.equal(first.headers['x-cache'], undefined)
+  })
+
+  test('equivalent queries share an entry whatever the parameter order', async () => {
+    await app.inject('/api/books?sort=rating&limit=7&language=eng')
+    const reordered = await app.inject('/api/books?language=eng&limit=7&sort=rating')
+    assert.equal(reordered.headers['x-cache'], 'HIT')
+  })
+})
+
+describe('invalidation by database triggers (writes made outside the API)', () => {
+  test('a raw SQL update of a book reaches its detail and the lists', async () => {
+    const id = await bookId(2657)
+    await app.inject(`/api/books/${id}`)
+    await app.inject('/api/books?sort=title&limit=3')
+    await sql`UPDATE books SET title = '!!! Mockingbird edited by psql' WHERE id = ${id}`.execute(
+      db,
+    )
+    await eventually(
+      async () =>
+        (await app.inject(`/api/books/${id}`)).json().title === '!!! Mockingbird edited by psql',
+    )
+    await eventually(async () =>
+      (await app.inject('/api/books?sort=title&limit=3'))
+        .json()
+        .items.some((b: { id: number }) => b.id === id),
+    )
+  })
+
+  test('renaming an author reaches every cached book that credits them', async () => {
+    const id = await bookId(4671) // The Great Gatsby
+    const before = (await app.inject(`/api/books/${id}`)).json()
+    const author = before.authors[0]
+    await sql`UPDATE authors SET name = 'F. Scott Fitzgerald (renamed)' WHERE id = ${author.id}`.execute(
+      db,
+    )
+    await eventually(async () =>
+      (await app.inject(`/api/books/${id}`)).json().authors[0].name.endsWith('(renamed)'),
+    )
+    await eventually(async () =>
+      (await app.inject(`/api/authors/${author.id}`)).json().name.endsWith('(renamed)'),
+    )
+  })
+
+  test('a new genre link changes the genre counts and the genre filter', async () => {
+    const genres = (await app.inject('/api/genres')).json().items as {
+      id: number
+      slug: string
+      bookCount: number
+    }[]
+    const poetry = genres.find((g) => g.slug === 'poetry')!
+    const filtered = (await app.inject('/api/books?genre=poetry&limit=100')).json()
+    const outsider = await db
+      .selectFrom('books')
+      .select('id')
+      .where('id', 'not in', (eb) =>
+        eb.selectFrom('book_genres').select('book_id').where('genre_id', '=', poetry.id),
+      )
+      .orderBy('id')
+      .executeTakeFirstOrThrow()
+    await sql`INSERT INTO book_genres (book_id, genre_id, weight) VALUES (${outsider.id}, ${poetry.id}, 1)`.execute(
+      db,
+    )
+    await eventually(async () => {
+      const items = (await app.inject('/api/genres')).json().items as typeof genres
+      return items.find((g) => g.slug === 'poetry')!.bookCount === poetry.bookCount + 1
+    })
+    await eventually(
+      async () =>
+        (await app.inject('/api/books?genre=poetry&limit=100')).json().total === filtered.total + 1,
+    )
+  })
+
+  test('a bulk change (an import) drops the whole catalog cache', async () => {
+    const url = `/api/books/${await bookId(5107)}`
+    await app.inject(url)
+    assert.equal((await app.inject(url)).headers['x-cache'], 'HIT')
+    await sql`UPDATE books SET updated_at = now() WHERE id <= 1000`.execute(db)
+    await eventually(async () => (await app.inject(url)).headers['x-cache'] === 'MISS')
+  })
+})
+
+describe('admin', () => {
+  test('GET /api/admin/cache reports hits, misses and L1 size; DELETE invalidates by tag', async () => {
+    const admin = await registerUser(app)
+    // the role is read from the database on every request, so promoting takes effect at once
+    await db.updateTable('users').set({ role: 'admin' }).where('id', '=', admin.id).execute()
+    const url = `/api/books/${await bookId(960)}`
+    await app.inject(url)
+    await app.inject(url)
+    const report = (await app.inject({ url: '/api/admin/cache', headers: admin.headers })).json()
+    assert.ok(report.categories.books.hits >= 1)
+    assert.ok(report.categories.books.misses >= 1)
+    assert.ok(report.categories.books.hitRate > 0 && report.categories.books.hitRate < 1)
+    assert.ok(report.l1.entries > 0 && report.l1.bytes > 0)
+    const id = await bookId(960)
+    const dropped = await app.inject({
+      method: 'DELETE',
+      url: `/api/admin/cache?tag=book:${id}`,
+      headers: admin.headers,
+    })
+    assert.equal(dropped.statusCode, 200)
+    assert.equal((await app.inject(url)).headers['x-cache'], 'MISS')
+    const byCategory = await app.inject({
+      method: 'DELETE',
+      url: '/api/admin/cache?category=books',
+      headers: admin.headers,
+    })
+    assert.equal(byCategory.statusCode, 200)
+    assert.equal((await app.inject(url)).headers['x-cache'], 'MISS')
+  })
+
+  test('the cache admin routes are for admins only', async () => {
+    const user = await registerUser(app)
+    assert.equal(
+      (await app.inject({ url: '/api/admin/cache', headers: user.headers })).statusCode,
+      403,
+    )
+    assert.equal((await app.inject('/api/admin/cache')).statusCode, 401)
+  })
+})
+
+describe('memory-only mode (no REDIS_URL)', () => {
+  test('caches and invalidates with the in-process layer alone', async (t) => {
+    const database = await openTestDatabase()
+    const local = await buildApp(
+      { ...testConfig, REDIS_URL: undefined, CACHE_PREFIX: `mem-${process.pid}` },
+      { database },
+    )
+    t.after(async () => {
+      await local.close()
+      await database.close()
+    })
+    const [book] = await database.db
+      .insertInto('books')
+      .values({ title: 'Local', price_cents: 100 })
+      .returning('id')
+      .execute()
+    assert.equal((await local.inject(`/api/books/${book!.id}`)).headers['x-cache'], 'MISS')
+    assert.equal((await local.inject(`/api/books/${book!.id}`)).headers['x-cache'], 'HIT')
+    await database.db
+      .updateTable('books')
+      .set({ title: 'Local, edited' })
+      .where('id', '=', book!.id)
+      .execute()
+    await eventually(
+      async () => (await local.inject(`/api/books/${book!.id}`)).json().title === 'Local, edited',
+    )
+    const health = (await local.inject('/api/health')).json()
+    assert.equal(health.checks.redis.status, 'disabled')
+    assert.equal(health.status, 'ok')
+  })
+})
