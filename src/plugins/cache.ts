@@ -35,6 +35,24 @@ const PRIVATE_CACHE_CONTROL = 'private, no-cache'
 // invalidations arriving within this window are applied together (an import sends many)
 const INVALIDATION_BATCH_MS = 10
 
+// At startup, give Redis a moment to connect: the first requests would otherwise find it not
+// yet ready, fail over to PostgreSQL and open the L2 circuit breaker for no reason. Past this
+// the app starts anyway (fail-open) and the connection keeps trying.
+const REDIS_STARTUP_WAIT_MS = 1_000
+
+function waitUntilReady(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    redis.once('ready', done)
+    function done() {
+      clearTimeout(timer)
+      redis.off('ready', done)
+      resolve()
+    }
+  })
+}
+
 const etagOf = (body: string) =>
   `"${createHash('sha1').update(body).digest('base64url').slice(0, 27)}"`
 
@@ -48,6 +66,7 @@ export default fp<{ config: Config }>(
     const redis = config.REDIS_URL
       ? createRedis(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, app.log)
       : null
+    if (redis) await waitUntilReady(redis, REDIS_STARTUP_WAIT_MS)
     const cache = new CacheService({
       config,
       redis,
