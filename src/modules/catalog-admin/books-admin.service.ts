@@ -4,6 +4,7 @@ import type { DB } from '../../db/types.ts'
 import { parseIsbn } from '../../lib/isbn.ts'
 import { BookNotFound, InvalidIsbn } from '../catalog/catalog.errors.ts'
 import { CatalogService } from '../catalog/catalog.service.ts'
+import { bookWriteTags, type Invalidate } from './cache-tags.ts'
 import {
   DuplicateSeries,
   UnknownAuthors,
@@ -33,13 +34,20 @@ const UNKNOWN_ERRORS = {
 
 type BookInput = UpdateBookBody
 
-/** Creates, changes and deletes books with their links; each call is one transaction. */
+/**
+ * Creates, changes and deletes books with their links; each call is one transaction, and the
+ * cache entries showing the book (and the authors, series and genres it left or joined) are
+ * dropped once it has committed.
+ */
 export class BooksAdminService {
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly invalidate: Invalidate,
+  ) {}
 
   async create(input: CreateBookBody) {
     const values = toBookChanges(input)
-    return writeInTransaction(
+    const book = await writeInTransaction(
       this.db,
       { entity: 'book', isbn13: values.isbn13 },
       async (trx, writes) => {
@@ -52,25 +60,39 @@ export class BooksAdminService {
         return new CatalogService(trx).getBook(id)
       },
     )
+    await this.invalidate(bookWriteTags(book.id, [book]))
+    return book
   }
 
   async update(id: number, input: UpdateBookBody) {
     const changes = toBookChanges(input)
-    return writeInTransaction(
+    const [before, after] = await writeInTransaction(
       this.db,
       { entity: 'book', id, isbn13: changes.isbn13 },
       async (trx, writes) => {
         if ((await writes.updateBook(id, changes)) === undefined) throw new BookNotFound(`id ${id}`)
+        const catalog = new CatalogService(trx)
+        // the row is locked by now; its links are still the old ones
+        const old = await catalog.getBook(id)
         await setLinks(writes, id, input)
-        return new CatalogService(trx).getBook(id)
+        return [old, await catalog.getBook(id)] as const
       },
     )
+    await this.invalidate(bookWriteTags(id, [before, after]))
+    return after
   }
 
   async delete(id: number): Promise<void> {
-    await writeInTransaction(this.db, { entity: 'book', id }, async (_trx, writes) => {
-      if (!(await writes.deleteBook(id))) throw new BookNotFound(`id ${id}`)
-    })
+    const before = await writeInTransaction(
+      this.db,
+      { entity: 'book', id },
+      async (trx, writes) => {
+        const book = await new CatalogService(trx).getBook(id)
+        if (!(await writes.deleteBook(id))) throw new BookNotFound(`id ${id}`)
+        return book
+      },
+    )
+    await this.invalidate(bookWriteTags(id, [before]))
   }
 }
 

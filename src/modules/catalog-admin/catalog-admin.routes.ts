@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import { problemResponses } from '../../lib/problem.ts'
 import { BookDetail, IdParams } from '../catalog/catalog.schemas.ts'
 import { BooksAdminService } from './books-admin.service.ts'
+import type { Invalidate } from './cache-tags.ts'
 import { CreateBookBody, UpdateBookBody } from './catalog-admin.schemas.ts'
 import taxonomyAdminRoutes from './taxonomy-admin.routes.ts'
 
@@ -12,7 +13,16 @@ import taxonomyAdminRoutes from './taxonomy-admin.routes.ts'
  */
 const catalogAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireScope('catalog:write'))
-  const books = new BooksAdminService(app.database.db)
+  // A failed invalidation must not fail a committed write: it is logged, and the database
+  // triggers of the cache drop the same entries a moment later.
+  const invalidate: Invalidate = async (tags) => {
+    try {
+      await app.cache.invalidate(tags)
+    } catch (err) {
+      app.log.warn({ err, tags }, 'cache invalidation after an admin write failed')
+    }
+  }
+  const books = new BooksAdminService(app.database.db, invalidate)
 
   app.post(
     '/api/admin/books',
@@ -60,7 +70,7 @@ const catalogAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   )
 
-  await app.register(taxonomyAdminRoutes)
+  await app.register(taxonomyAdminRoutes, { invalidate })
 }
 
 export default catalogAdminRoutes

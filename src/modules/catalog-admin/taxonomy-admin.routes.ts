@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { problemResponses } from '../../lib/problem.ts'
 import { AuthorDetail, Genre, IdParams, SeriesDetail } from '../catalog/catalog.schemas.ts'
+import type { Invalidate } from './cache-tags.ts'
 import {
   CreateGenreBody,
   CreateNamedBody,
@@ -11,8 +12,11 @@ import {
 import { TaxonomyAdminService } from './taxonomy-admin.service.ts'
 
 /** Authors, series and genres; registered inside the catalog-admin context (its scope hook). */
-const taxonomyAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const taxonomy = new TaxonomyAdminService(app.database.db)
+const taxonomyAdminRoutes: FastifyPluginAsyncTypebox<{ invalidate: Invalidate }> = async (
+  app,
+  { invalidate },
+) => {
+  const taxonomy = new TaxonomyAdminService(app.database.db, invalidate)
   // every write here can be refused for auth (401, 403) or a taken slug or name (409)
   const problems = (...statuses: number[]) => problemResponses(401, 403, 409, ...statuses)
 

@@ -3,6 +3,7 @@ import type { DB } from '../../db/types.ts'
 import { cleanName, slugify } from '../../import/slug.ts'
 import { AuthorNotFound, GenreNotFound, SeriesNotFound } from '../catalog/catalog.errors.ts'
 import { CatalogService } from '../catalog/catalog.service.ts'
+import { type Invalidate, tagsForChanges } from './cache-tags.ts'
 import type {
   CreateGenreBody,
   CreateNamedBody,
@@ -15,10 +16,14 @@ import { writeInTransaction } from './write-transaction.ts'
 /**
  * Authors, series and genres. A slug is derived from the name when none is given (as the import
  * derives them) and kept when the name changes later, so published URLs keep working. Answers
- * are the catalog's own read shapes, read in the same transaction as the write.
+ * are the catalog's own read shapes, read in the same transaction as the write; the cache entries
+ * showing the row are dropped once the write has committed.
  */
 export class TaxonomyAdminService {
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly invalidate: Invalidate,
+  ) {}
 
   createAuthor(input: CreateNamedBody) {
     return this.createNamed('authors', input, (catalog, id) => catalog.getAuthor(id))
@@ -44,20 +49,23 @@ export class TaxonomyAdminService {
     return this.remove('series', id)
   }
 
-  createGenre(input: CreateGenreBody) {
+  async createGenre(input: CreateGenreBody) {
     const name = cleanName(input.name)
     const values = {
       name,
       slug: input.slug ?? slugify(name, 'genre'),
       description: input.description?.trim() || null,
     }
-    return writeInTransaction(this.db, { entity: 'genre', ...values }, async (trx, writes) => {
-      const id = await writes.insertGenre(values)
-      return new CatalogService(trx).getGenre(id)
-    })
+    const genre = await writeInTransaction(
+      this.db,
+      { entity: 'genre', ...values },
+      async (trx, writes) => new CatalogService(trx).getGenre(await writes.insertGenre(values)),
+    )
+    await this.invalidate(tagsForChanges([{ t: 'genres', c: { id: [genre.id] } }]))
+    return genre
   }
 
-  updateGenre(id: number, input: UpdateGenreBody) {
+  async updateGenre(id: number, input: UpdateGenreBody) {
     const changes = {
       ...(input.name !== undefined ? { name: cleanName(input.name) } : {}),
       ...(input.slug !== undefined ? { slug: input.slug } : {}),
@@ -65,10 +73,16 @@ export class TaxonomyAdminService {
         ? { description: input.description?.trim() || null }
         : {}),
     }
-    return writeInTransaction(this.db, { entity: 'genre', id, ...changes }, async (trx, writes) => {
-      if (!(await writes.updateGenre(id, changes))) throw new GenreNotFound(id)
-      return new CatalogService(trx).getGenre(id)
-    })
+    const genre = await writeInTransaction(
+      this.db,
+      { entity: 'genre', id, ...changes },
+      async (trx, writes) => {
+        if (!(await writes.updateGenre(id, changes))) throw new GenreNotFound(id)
+        return new CatalogService(trx).getGenre(id)
+      },
+    )
+    await this.invalidate(tagsForChanges([{ t: 'genres', c: { id: [id] } }]))
+    return genre
   }
 
   /** Genres may go while books carry them: the books just lose that genre (links cascade). */
@@ -76,24 +90,26 @@ export class TaxonomyAdminService {
     return this.remove('genres', id)
   }
 
-  private createNamed<T>(
+  private async createNamed<T>(
     table: NamedTable,
     input: CreateNamedBody,
     read: (catalog: CatalogService, id: number) => Promise<T>,
   ) {
     const name = cleanName(input.name)
     const values = { name, slug: input.slug ?? slugify(name, ENTITY[table]) }
-    return writeInTransaction(
+    const [id, answer] = await writeInTransaction(
       this.db,
       { entity: ENTITY[table], ...values },
       async (trx, writes) => {
         const id = await writes.insertNamed(table, values)
-        return read(new CatalogService(trx), id)
+        return [id, await read(new CatalogService(trx), id)] as const
       },
     )
+    await this.invalidate(tagsForChanges([{ t: table, c: { id: [id] } }]))
+    return answer
   }
 
-  private updateNamed<T>(
+  private async updateNamed<T>(
     table: NamedTable,
     id: number,
     input: UpdateNamedBody,
@@ -103,7 +119,7 @@ export class TaxonomyAdminService {
       ...(input.name !== undefined ? { name: cleanName(input.name) } : {}),
       ...(input.slug !== undefined ? { slug: input.slug } : {}),
     }
-    return writeInTransaction(
+    const answer = await writeInTransaction(
       this.db,
       { entity: ENTITY[table], id, ...changes },
       async (trx, writes) => {
@@ -111,6 +127,8 @@ export class TaxonomyAdminService {
         return read(new CatalogService(trx))
       },
     )
+    await this.invalidate(tagsForChanges([{ t: table, c: { id: [id] } }]))
+    return answer
   }
 
   /** Authors and series with books are refused by their RESTRICT foreign keys (→ 409). */
@@ -118,6 +136,7 @@ export class TaxonomyAdminService {
     await writeInTransaction(this.db, { entity: ENTITY[table], id }, async (_trx, writes) => {
       if (!(await writes.deleteFrom(table, id))) throw new NOT_FOUND[table](id)
     })
+    await this.invalidate(tagsForChanges([{ t: table, c: { id: [id] } }]))
   }
 }
 

@@ -44,7 +44,7 @@ const bookCount = async () =>
   ).n
 
 before(async () => {
-  auth = (await registerAdmin(app, db)).auth
+  auth = (await registerAdmin(app, db)).headers
   for (const name of ['Ursula K. Le Guin', 'Terry Pratchett', 'Neil Gaiman']) {
     const r = await send('POST', '/api/admin/authors', { name })
     assert.equal(r.statusCode, 201, r.body)
@@ -252,6 +252,23 @@ describe('PATCH /api/admin/books/:id', () => {
       [ids.genres[2], ids.genres[0]],
     )
     assert.ok(changed.updatedAt > book.updatedAt, 'a change of links moves updated_at too')
+  })
+
+  test('the next read shows the change at once, through the response cache', async () => {
+    const book = await createBook({ authorIds: [ids.authors[0]] })
+    // read twice: the second answer comes from the cache
+    for (const url of [`/api/books/${book.id}`, `/api/authors/${ids.authors[1]}`]) {
+      await app.inject(url)
+      await app.inject(url)
+    }
+    await send('PATCH', `/api/admin/books/${book.id}`, {
+      title: 'Fresh Title',
+      authorIds: [ids.authors[1]],
+    })
+    const read = (await app.inject(`/api/books/${book.id}`)).json()
+    assert.equal(read.title, 'Fresh Title')
+    const newAuthor = (await app.inject(`/api/authors/${ids.authors[1]}`)).json()
+    assert.ok(newAuthor.books.some((b: { id: number }) => b.id === book.id))
   })
 
   test('null clears nullable fields; a new cover drops the old thumbnail', async () => {
