@@ -31,21 +31,21 @@ describe('rating summary', () => {
     const user = await registerUser(app)
     const [bookId] = await pickBooks(1)
     const baseline = await storedHistogram(db, bookId!)
-    await assertSummary(app, bookId!, baseline)
+    await assertSummary(app, db, bookId!, baseline)
 
     const id = await review(user, bookId!, 2)
-    await assertSummary(app, bookId!, plus(baseline, [2]))
+    await assertSummary(app, db, bookId!, plus(baseline, [2]))
 
     const edited = await inject(user, 'PATCH', `/api/reviews/${id}`, { rating: 5 })
     assert.equal(edited.statusCode, 200, edited.body)
-    await assertSummary(app, bookId!, plus(baseline, [5]))
+    await assertSummary(app, db, bookId!, plus(baseline, [5]))
 
     // a change of text alone leaves the summary as it is
     await inject(user, 'PATCH', `/api/reviews/${id}`, { body: 'On second thought.' })
-    await assertSummary(app, bookId!, plus(baseline, [5]))
+    await assertSummary(app, db, bookId!, plus(baseline, [5]))
 
     assert.equal((await inject(user, 'DELETE', `/api/reviews/${id}`)).statusCode, 204)
-    await assertSummary(app, bookId!, baseline)
+    await assertSummary(app, db, bookId!, baseline)
   })
 
   test('a book without ratings has no average and the prior as its Bayesian score', async () => {
@@ -53,10 +53,10 @@ describe('rating summary', () => {
     const [bookId] = await pickBooks(1)
     await sql`UPDATE books SET ratings_1 = 0, ratings_2 = 0, ratings_3 = 0, ratings_4 = 0,
               ratings_5 = 0 WHERE id = ${bookId}`.execute(db)
-    await assertSummary(app, bookId!, [0, 0, 0, 0, 0])
+    await assertSummary(app, db, bookId!, [0, 0, 0, 0, 0])
     await review(user, bookId!, 5)
     // one five-star review moves the score from 4.03 to (201.5 + 5) / 51, not to 5
-    await assertSummary(app, bookId!, [0, 0, 0, 0, 1])
+    await assertSummary(app, db, bookId!, [0, 0, 0, 0, 1])
     const book = (await app.inject(`/api/books/${bookId}`)).json()
     assert.equal(book.rating.average, 5)
     assert.equal(book.rating.bayesian, 4.049)
@@ -101,7 +101,7 @@ describe('rating summary', () => {
         local.map((r) => r.rating!),
       )
       assert.deepEqual(await storedHistogram(db, bookId), expected)
-      await assertSummary(app, bookId, expected)
+      await assertSummary(app, db, bookId, expected)
     }
   })
 
@@ -120,7 +120,7 @@ describe('rating summary', () => {
       headers: leaving.headers,
     })
     assert.equal(shelved.statusCode, 201, shelved.body)
-    await assertSummary(app, books[0]!, plus(baselines[0]!, [1, 4]))
+    await assertSummary(app, db, books[0]!, plus(baselines[0]!, [1, 4]))
 
     const deleted = await app.inject({
       method: 'DELETE',
@@ -141,8 +141,8 @@ describe('rating summary', () => {
     assert.equal(await left('reviews'), 0)
     assert.equal(await left('library_entries'), 0)
     assert.equal(await left('review_helpful_votes'), 0)
-    await assertSummary(app, books[0]!, plus(baselines[0]!, [4]))
-    await assertSummary(app, books[1]!, baselines[1]!)
+    await assertSummary(app, db, books[0]!, plus(baselines[0]!, [4]))
+    await assertSummary(app, db, books[1]!, baselines[1]!)
     const vote = await app.inject(`/api/reviews/${stayingReview}`)
     assert.equal(vote.json().helpfulCount, 0)
   })
