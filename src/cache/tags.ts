@@ -33,3 +33,7 @@ export function tagsForBooks(
   }
   return [...tags]
 }
+
+/** One cache key per distinct query: validated (defaults applied), keys in a fixed order. */
+export const canonicalQuery = (query: object) =>
+  JSON.stringify(Object.entries(query).sort(([a], [b]) => (a < b ? -1 : 1)))

@@ -22,8 +22,9 @@ const FASTIFY_CODES: Record<string, string> = {
 
 // SQLSTATEs and socket errors that mean "the database is not answering", not "a bug":
 // 57014 statement_timeout, 57P01-03 server shutting down or restarting, 08xxx connection
-// failures, 53300 too many connections.
-const UNAVAILABLE_SQLSTATES = /^(57014|57P0[123]|08...|53300)$/
+// failures, 53300 too many connections, and 40001/40P01 (serialization failure, deadlock):
+// the transaction was rolled back whole, so the client may simply retry.
+const UNAVAILABLE_SQLSTATES = /^(57014|57P0[123]|08...|53300|40001|40P01)$/
 const UNAVAILABLE_MESSAGES =
   /timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|ECONNRESET/
 

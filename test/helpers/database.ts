@@ -115,6 +115,9 @@ async function createPostgresDatabase(options: TestDatabaseOptions): Promise<Tes
 async function ensurePostgresTemplate(admin: Database): Promise<string> {
   const name = `victoria_tpl_${await templateVersion()}`
   return admin.db.connection().execute(async (conn) => {
+    // another file may be building the template (a minute on a slow machine): wait for it
+    // however long that takes, not for the pool's statement_timeout
+    await sql`SET statement_timeout = 0`.execute(conn)
     await sql`SELECT pg_advisory_lock(74021903)`.execute(conn)
     try {
       const found = await sql`SELECT 1 FROM pg_database WHERE datname = ${name}`.execute(conn)

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { cacheTags } from '../../cache/tags.ts'
 import { problemResponses } from '../../lib/problem.ts'
 import type { UserPrincipal } from '../../plugins/auth.ts'
 import {
@@ -157,6 +158,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox<AccountsRoutesOptions> = async (
       },
       async (request, reply) => {
         await accounts.deleteMe(userId(request.principal), request.body.password)
+        await app.cache.invalidate([cacheTags.user(userId(request.principal))])
         return reply.code(204).send(null)
       },
     )

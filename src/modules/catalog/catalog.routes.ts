@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { cacheTags, tagsForBooks } from '../../cache/tags.ts'
+import { cacheTags, canonicalQuery, tagsForBooks } from '../../cache/tags.ts'
 import { problemResponses } from '../../lib/problem.ts'
 import {
   AuthorDetail,
@@ -16,10 +16,6 @@ import {
   SeriesDetail,
 } from './catalog.schemas.ts'
 import { CatalogService } from './catalog.service.ts'
-
-/** One cache key per distinct query: validated (defaults applied), keys in a fixed order. */
-const canonicalQuery = (query: object) =>
-  JSON.stringify(Object.entries(query).sort(([a], [b]) => (a < b ? -1 : 1)))
 
 /**
  * Public, read-only catalog routes, answered through the response cache: each declares what it

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { cacheTags } from '../../cache/tags.ts'
 import { problemResponses } from '../../lib/problem.ts'
 import type { UserPrincipal } from '../../plugins/auth.ts'
 import { Dashboard } from './dashboard.schemas.ts'
@@ -20,7 +21,17 @@ const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Dashboard, ...problemResponses(401) },
       },
     },
-    async (request) => dashboard.forReader((request.principal as UserPrincipal).userId),
+    async (request, reply) => {
+      const userId = (request.principal as UserPrincipal).userId
+      // personal: keyed and tagged by the reader, never shared (library and review writes drop it)
+      return app.sendCached(reply, {
+        category: 'user',
+        key: `dashboard:${userId}`,
+        tags: [cacheTags.user(userId)],
+        visibility: 'private',
+        load: () => dashboard.forReader(userId),
+      })
+    },
   )
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { cacheTags, canonicalQuery } from '../../cache/tags.ts'
 import { problemResponses } from '../../lib/problem.ts'
 import type { UserPrincipal } from '../../plugins/auth.ts'
 import { Page } from '../catalog/catalog.schemas.ts'
@@ -22,7 +23,18 @@ const libraryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Page(LibraryEntry), ...problemResponses(401) },
       },
     },
-    async (request) => library.list(userId(request.principal), request.query),
+    async (request, reply) => {
+      const reader = userId(request.principal)
+      // personal: keyed and tagged by the reader; the books shown tag it too (a title edit)
+      return app.sendCached(reply, {
+        category: 'user',
+        key: `library:${reader}:${canonicalQuery(request.query)}`,
+        tags: [cacheTags.user(reader)],
+        visibility: 'private',
+        load: () => library.list(reader, request.query),
+        tagsOf: (page) => page.items.map((entry) => cacheTags.book(entry.book.id)),
+      })
+    },
   )
 
   app.get(
@@ -57,6 +69,7 @@ const libraryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.params.bookId,
         request.body,
       )
+      await app.cache.invalidate([cacheTags.user(userId(request.principal))])
       return reply.code(created ? 201 : 200).send(entry)
     },
   )
@@ -74,6 +87,7 @@ const libraryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       await library.remove(userId(request.principal), request.params.bookId)
+      await app.cache.invalidate([cacheTags.user(userId(request.principal))])
       return reply.code(204).send(null)
     },
   )

@@ -165,13 +165,15 @@ export class ReviewsRepository {
   }
 
   /** Deletes a review only if `userId` wrote it; returns whether it did. */
-  async deleteOwn(id: number, userId: number): Promise<boolean> {
-    const result = await this.db
+  /** The deleted review's book, or undefined when the reader has no such review. */
+  async deleteOwn(id: number, userId: number): Promise<number | undefined> {
+    const row = await this.db
       .deleteFrom('reviews')
       .where('id', '=', id)
       .where('user_id', '=', userId)
+      .returning('book_id')
       .executeTakeFirst()
-    return result.numDeletedRows > 0n
+    return row?.book_id
   }
 
   findAuthorId(reviewId: number) {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { cacheTags } from '../../cache/tags.ts'
 import { problemResponses } from '../../lib/problem.ts'
 import type { UserPrincipal } from '../../plugins/auth.ts'
 import { IdParams, Page } from '../catalog/catalog.schemas.ts'
@@ -48,6 +49,15 @@ const reviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const me = context.withTypeProvider<TypeBoxTypeProvider>()
     me.addHook('onRequest', me.requireUser)
     const userId = (principal: unknown) => (principal as UserPrincipal).userId
+    // The book's rating summary and the lists sorted by rating changed, and so did the
+    // reviewer's own pages: dropped before answering, so the reviewer's next read is fresh here.
+    // (The database triggers tell the other instances.)
+    const ratingChanged = (bookId: number, principal: unknown) =>
+      app.cache.invalidate([
+        cacheTags.book(bookId),
+        cacheTags.bookLists,
+        cacheTags.user(userId(principal)),
+      ])
 
     me.post(
       '/api/books/:id/reviews',
@@ -67,6 +77,7 @@ const reviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           request.params.id,
           request.body,
         )
+        await ratingChanged(review.bookId, request.principal)
         return reply.code(201).header('location', `/api/reviews/${review.id}`).send(review)
       },
     )
@@ -82,7 +93,15 @@ const reviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           response: { 200: Review, ...problemResponses(401, 404) },
         },
       },
-      async (request) => reviews.update(userId(request.principal), request.params.id, request.body),
+      async (request) => {
+        const review = await reviews.update(
+          userId(request.principal),
+          request.params.id,
+          request.body,
+        )
+        await ratingChanged(review.bookId, request.principal)
+        return review
+      },
     )
 
     me.delete(
@@ -96,7 +115,8 @@ const reviewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
       async (request, reply) => {
-        await reviews.delete(userId(request.principal), request.params.id)
+        const { bookId } = await reviews.delete(userId(request.principal), request.params.id)
+        await ratingChanged(bookId, request.principal)
         return reply.code(204).send(null)
       },
     )

@@ -145,8 +145,11 @@ export class ReviewsService {
     return this.get(id)
   }
 
-  async delete(userId: number, id: number): Promise<void> {
-    if (!(await this.reviews.deleteOwn(id, userId))) throw new ReviewNotFound(id)
+  /** Returns the book the review was about (its rating summary changed). */
+  async delete(userId: number, id: number): Promise<{ bookId: number }> {
+    const bookId = await this.reviews.deleteOwn(id, userId)
+    if (bookId === undefined) throw new ReviewNotFound(id)
+    return { bookId }
   }
 
   /**

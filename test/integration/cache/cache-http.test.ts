@@ -219,3 +219,66 @@ describe('memory-only mode (no REDIS_URL)', () => {
     assert.equal(health.status, 'ok')
   })
 })
+
+describe('API writes are read back at once on the same instance', () => {
+  test('a new review shows in the book’s rating summary and the reviewer’s dashboard', async () => {
+    const reader = await registerUser(app)
+    const id = await bookId(48855)
+    const before = (await app.inject(`/api/books/${id}`)).json().rating
+    assert.equal((await app.inject(`/api/books/${id}`)).headers['x-cache'], 'HIT')
+    const dashboardBefore = (
+      await app.inject({ url: '/api/dashboard', headers: reader.headers })
+    ).json()
+    const created = await app.inject({
+      method: 'POST',
+      url: `/api/books/${id}/reviews`,
+      headers: reader.headers,
+      payload: { rating: 5 },
+    })
+    assert.equal(created.statusCode, 201)
+    // no waiting: the write dropped the entries before it answered
+    const after = (await app.inject(`/api/books/${id}`)).json().rating
+    assert.equal(after.count, before.count + 1)
+    assert.equal(after.histogram['5'], before.histogram['5'] + 1)
+    const dashboardAfter = await app.inject({ url: '/api/dashboard', headers: reader.headers })
+    assert.notEqual(dashboardAfter.body, JSON.stringify(dashboardBefore))
+
+    const removed = await app.inject({
+      method: 'DELETE',
+      url: `/api/reviews/${created.json().id}`,
+      headers: reader.headers,
+    })
+    assert.equal(removed.statusCode, 204)
+    assert.deepEqual(
+      (await app.inject(`/api/books/${id}`)).json().rating.histogram,
+      before.histogram,
+    )
+  })
+
+  test('shelving a book shows in the library and dashboard at once, for that reader only', async () => {
+    const reader = await registerUser(app)
+    const other = await registerUser(app)
+    const id = await bookId(77203)
+    const empty = (await app.inject({ url: '/api/me/library', headers: reader.headers })).json()
+    assert.equal(empty.items.length, 0)
+    assert.equal(
+      (await app.inject({ url: '/api/me/library', headers: reader.headers })).headers['x-cache'],
+      'HIT',
+    )
+    const put = await app.inject({
+      method: 'PUT',
+      url: `/api/me/library/${id}`,
+      headers: reader.headers,
+      payload: { shelf: 'reading', progress: 40 },
+    })
+    assert.ok(put.statusCode === 201 || put.statusCode === 200, put.body)
+    const library = await app.inject({ url: '/api/me/library', headers: reader.headers })
+    assert.equal(library.json().items.length, 1)
+    assert.equal(String(library.headers['cache-control']), 'private, no-cache')
+    // the other reader's (cached) library is theirs alone
+    assert.equal(
+      (await app.inject({ url: '/api/me/library', headers: other.headers })).json().items.length,
+      0,
+    )
+  })
+})
