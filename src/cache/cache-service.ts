@@ -47,6 +47,12 @@ export interface CacheServiceOptions {
   bus: RedisOptions | null
 }
 
+/** A 4xx from the producer is the new truth (a deleted row), not an outage to ride out. */
+function isClientError(error: unknown): boolean {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode
+  return typeof status === 'number' && status >= 400 && status < 500
+}
+
 export class CacheService {
   readonly bento: BentoCache<{ main: ReturnType<typeof bentostore> }>
   private readonly ttls: Record<CacheCategory, number>
@@ -118,24 +124,38 @@ export class CacheService {
       return { entry: { body, etag, at: Date.now(), id: '' }, status: 'MISS' }
     }
     let produced: CachedResponse | undefined
+    let clientError: unknown
     let entry: CachedResponse
+    const fullKey = `${category}:${key}`
     const baseTags = [...tags, `category:${category}`]
     try {
       entry = await this.bento.getOrSet({
-        key: `${category}:${key}`,
+        key: fullKey,
         ttl: `${this.ttls[category]}s`,
         tags: baseTags,
         factory: async (ctx) => {
-          const { body, etag, tags: found } = await produce()
-          // tags only known from the result (the books an author page shows)
-          if (found?.length) ctx.setTags([...baseTags, ...found])
-          produced = { body, etag, at: Date.now(), id: randomUUID() }
-          return produced
+          try {
+            const { body, etag, tags: found } = await produce()
+            // tags only known from the result (the books an author page shows)
+            if (found?.length) ctx.setTags([...baseTags, ...found])
+            produced = { body, etag, at: Date.now(), id: randomUUID() }
+            return produced
+          } catch (error) {
+            if (isClientError(error)) clientError = error
+            throw error
+          }
         },
       })
     } catch (error) {
+      if (clientError) throw clientError
       // bentocache wraps factory errors; the route wants the original (its status and code)
       throw (error as { cause?: unknown }).cause ?? error
+    }
+    if (clientError) {
+      // Grace serves the old copy when a refresh fails, which is right when the database is
+      // down, and wrong when the answer is now "not found" (the row was deleted): drop it.
+      await this.bento.delete({ key: fullKey })
+      throw clientError
     }
     let status: CacheStatus = 'HIT'
     if (produced && entry.id === produced.id) status = 'MISS'

@@ -128,7 +128,9 @@ describe('Redis outages (RELIABILITY.md rows 15 and 16)', { skip }, () => {
         results.map((r) => r.ms),
         99,
       )
-      assert.ok(p99 < 1_000, `p99 ${p99.toFixed(0)} ms stays bounded`)
+      // A stall bound, not a speed goal: a hung Redis would hold requests for its whole
+      // reconnect cycle. The margin covers CI running four test files on two cores.
+      assert.ok(p99 < 2_500, `p99 ${p99.toFixed(0)} ms stays bounded`)
       let recovered = false
       for (let i = 0; i < 100 && !recovered; i++) {
         recovered = (await appA!.inject('/api/health')).json().checks.redis.status === 'ok'
