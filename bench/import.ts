@@ -132,7 +132,7 @@ async function main() {
     'Each run imports into a fresh, migrated, empty database (PGlite: a data dir on disk, as in ' +
       'embedded mode). Rows: every row the import left in any table. Reference: the same rows ' +
       'copied table to table inside the same database (INSERT … SELECT into twins with the same ' +
-      'checks and indexes, no foreign keys), measured right after each import. Medians.',
+      'checks and indexes, no foreign keys or triggers), measured right after each import. Medians.',
     '',
     '| import | engine | runs | books | rows | time | books/s | rows/s | in-database copy | import ÷ copy |',
     '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',

@@ -5,7 +5,7 @@ import { query } from './catalog.ts'
 /**
  * The database's own floor for writing what an import wrote: every non-empty table is copied
  * with INSERT ... SELECT into an empty twin made by LIKE ... INCLUDING ALL (same columns,
- * checks, generated columns and indexes; no foreign keys). No parsing, no client, no network:
+ * checks, generated columns and indexes; no foreign keys or triggers). No parsing, no client, no network:
  * an importer can approach this figure but not beat it. Returns the copy's milliseconds and
  * rows; the twins are dropped afterwards.
  */
