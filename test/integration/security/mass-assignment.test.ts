@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import type { TSchema } from 'typebox'
+import { insertBookWithAuthor } from '../../helpers/catalog.ts'
 import { registerUser, type TestUser } from '../../helpers/users.ts'
 import { registerAdmin } from './principals.ts'
 import { accessOf, buildAppWithRoutes, type Route } from './route-table.ts'
@@ -42,21 +43,11 @@ let reviewId: number
 before(async () => {
   admin = await registerAdmin(app, db)
   reader = await registerUser(app)
-  const author = await db
-    .insertInto('authors')
-    .values({ name: 'Mass Author', slug: 'mass-author' })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  const book = await db
-    .insertInto('books')
-    .values({ title: 'Mass Book', price_cents: 1500 })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  await db
-    .insertInto('book_authors')
-    .values({ book_id: book.id, author_id: author.id, position: 1 })
-    .execute()
-  bookId = book.id
+  bookId = await insertBookWithAuthor(
+    db,
+    { title: 'Mass Book', priceCents: 1500 },
+    { name: 'Mass Author', slug: 'mass-author' },
+  )
   const review = await app.inject({
     method: 'POST',
     url: `/api/books/${bookId}/reviews`,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import { insertBookWithAuthor } from '../../helpers/catalog.ts'
 import { registerUser, type TestUser } from '../../helpers/users.ts'
 import { accessOf, buildAppWithRoutes, type Route } from './route-table.ts'
 
@@ -14,21 +15,11 @@ const { app, db, routes } = await buildAppWithRoutes({ after })
 let bookId: number
 
 before(async () => {
-  const author = await db
-    .insertInto('authors')
-    .values({ name: 'Owner Test', slug: 'owner-test' })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  const book = await db
-    .insertInto('books')
-    .values({ title: 'Owned Things', price_cents: 100 })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  await db
-    .insertInto('book_authors')
-    .values({ book_id: book.id, author_id: author.id, position: 1 })
-    .execute()
-  bookId = book.id
+  bookId = await insertBookWithAuthor(
+    db,
+    { title: 'Owned Things', priceCents: 100 },
+    { name: 'Owner Test', slug: 'owner-test' },
+  )
 })
 
 type Json = Record<string, unknown>
