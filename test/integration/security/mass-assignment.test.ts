@@ -60,7 +60,7 @@ before(async () => {
 
 /** Every column a client must not be able to move, as one comparable value. */
 async function protectedColumns() {
-  const [users, books, reviews, keys] = await Promise.all([
+  const [users, books, reviews, keys, orders] = await Promise.all([
     db
       .selectFrom('users')
       .select(['id', 'role', 'session_version', 'disabled_at', 'password_hash', 'email'])
@@ -76,8 +76,13 @@ async function protectedColumns() {
       .select(['id', 'user_id', 'book_id', 'helpful_count', 'source'])
       .execute(),
     db.selectFrom('api_keys').select(['id', 'scopes', 'created_by']).execute(),
+    db
+      .selectFrom('orders')
+      .select(['id', 'user_id', 'status', 'total_cents', 'provider_payment_id'])
+      .orderBy('id')
+      .execute(),
   ])
-  return JSON.stringify({ users, books, reviews, keys })
+  return JSON.stringify({ users, books, reviews, keys, orders })
 }
 
 function callerOf(route: Route) {
@@ -160,6 +165,12 @@ test('inside otherwise valid bodies, the same fields make the whole write a 400'
     ],
     ['PATCH', `/api/admin/books/${bookId}`, { title: 'Renamed' }, admin.headers],
     ['PATCH', `/api/admin/users/${reader.id}`, { disabled: false }, admin.headers],
+    [
+      'POST',
+      '/api/orders',
+      { items: [{ bookId }] },
+      { ...reader.headers, 'idempotency-key': 'mass-assignment-order' },
+    ],
   ]
   const before = await protectedColumns()
   for (const [method, url, body, headers] of valid) {

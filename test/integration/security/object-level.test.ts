@@ -83,6 +83,30 @@ async function ownLibraryEntry(owner: TestUser) {
   }
 }
 
+/** The owner buys a book (the embedded local provider pays it in-process). */
+async function ownOrder(owner: TestUser) {
+  const book = await insertBookWithAuthor(
+    db,
+    { title: `Bought ${owner.id}`, priceCents: 250 },
+    { name: `Seller ${owner.id}`, slug: `seller-${owner.id}` },
+  )
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/orders',
+    headers: { ...owner.headers, 'idempotency-key': `own-${owner.id}` },
+    payload: { items: [{ bookId: book }] },
+  })
+  assert.equal(response.statusCode, 201, response.body)
+  const url = `/api/orders/${response.json().order.id}`
+  return {
+    url,
+    async unchanged() {
+      const order = await ok(owner, 'GET', url)
+      assert.equal(order.totalCents, 250)
+    },
+  }
+}
+
 const OWNERSHIP: Record<string, Ownership> = {
   'PATCH /api/reviews/:id': {
     kind: 'owned',
@@ -90,6 +114,7 @@ const OWNERSHIP: Record<string, Ownership> = {
   },
   'DELETE /api/reviews/:id': { kind: 'owned', setup: ownReview },
   'GET /api/me/library/:bookId': { kind: 'owned', setup: ownLibraryEntry },
+  'GET /api/orders/:id': { kind: 'owned', setup: ownOrder },
   'DELETE /api/me/library/:bookId': { kind: 'owned', setup: ownLibraryEntry },
   'PUT /api/me/library/:bookId': {
     kind: 'caller-scoped',

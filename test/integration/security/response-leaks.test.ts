@@ -17,7 +17,7 @@ import { accessOf, buildAppWithRoutes, type Route } from './route-table.ts'
 
 const { app, db, routes } = await buildAppWithRoutes({ after })
 const answers: { label: string; body: string }[] = []
-const ids = { book: 0, author: 0, series: 0, review: 0, isbn: '9780441478125' }
+const ids = { book: 0, author: 0, series: 0, review: 0, order: 0, isbn: '9780441478125' }
 let admin: TestUser
 let reader: TestUser
 const rawKeys: string[] = []
@@ -82,6 +82,14 @@ before(async () => {
   ids.review = (
     await created(`/api/books/${ids.book}/reviews`, reader.headers, { rating: 5, body: 'Fine' })
   ).id
+  const bought = await record('checkout', {
+    method: 'POST',
+    url: '/api/orders',
+    headers: { ...reader.headers, 'idempotency-key': 'leak-scan-order' },
+    payload: { items: [{ bookId: ids.book }] },
+  })
+  assert.equal(bought.statusCode, 201, bought.body)
+  ids.order = bought.json().order.id
   await record('library', {
     method: 'PUT',
     url: `/api/me/library/${ids.book}`,
@@ -99,6 +107,9 @@ function sampleUrl(route: Route): string | null {
     .replace('/series/:id', `/series/${ids.series}`)
     .replace('/reviews/:id', `/reviews/${ids.review}`)
     .replace('/library/:bookId', `/library/${ids.book}`)
+    .replace('/orders/:id', `/orders/${ids.order}`)
+    // search needs words to look for
+    .replace(/^\/api\/search(\/suggest)?$/, (path) => `${path}?q=the`)
     .replace(/\*$/, 'index.html')
   return url.includes(':') ? null : url
 }
@@ -121,6 +132,8 @@ async function storedSecrets(): Promise<string[]> {
       JSON.stringify([...h]).slice(1, -1),
     ]),
     testConfig.JWT_SECRET!,
+    // the payment provider's webhook signing secret
+    app.payments.provider.webhookSecret,
     admin.password,
     reader.password,
     'a long passphrase to find',

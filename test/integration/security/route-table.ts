@@ -45,12 +45,23 @@ export const PUBLIC_ROUTES = new Set(
     ['GET', '/api/authors/:id'],
     ['GET', '/api/genres'],
     ['GET', '/api/series/:id'],
+    ['GET', '/api/search'],
+    ['GET', '/api/search/suggest'],
     ['GET', '/api/books/:id/reviews'],
     ['GET', '/api/reviews/:id'],
+    ['GET', '/api/books/:id/similar'],
     ['POST', '/api/auth/register'],
     ['POST', '/api/auth/login'],
     ['POST', '/api/auth/refresh'],
     ['POST', '/api/auth/logout'],
+    // the payment provider's webhook: no caller identity, trusted only through its signature
+    ['POST', '/api/payments/webhook'],
+    // CORS preflight (@fastify/cors): answers with headers only, for any path
+    ['OPTIONS', '*'],
+    // the admin monitoring page's static files: public; the data they show is admin-only
+    ['GET', '/admin'],
+    ['GET', '/admin/app.js'],
+    ['GET', '/admin/app.css'],
   ].flatMap(([method, url]) => [
     `${method} ${url}`,
     // Fastify answers HEAD for every GET route with the same hooks
@@ -64,6 +75,8 @@ export const CATALOG_WRITE_ROUTE = /^\/api\/admin\/(books|authors|series|genres)
 export function accessOf(route: Route): Access {
   if (PUBLIC_ROUTES.has(route.key)) return 'public'
   if (route.url.startsWith('/api/admin/') || route.url === '/api/admin') return 'admin'
+  // Prometheus exposition on the API port needs the admin scope (or lives on METRICS_PORT)
+  if (route.url === '/metrics') return 'admin'
   return 'user'
 }
 

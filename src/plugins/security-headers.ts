@@ -1,0 +1,94 @@
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import fp from 'fastify-plugin'
+import type { Config } from '../config.ts'
+
+/** JSON answers load nothing and may be framed by no one. */
+export const JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
+/**
+ * HTML pages (the API reference, an admin page): their own scripts, styles and images only.
+ * Routes that set a stricter or more precise policy themselves (the reference UI, with hashes
+ * of its inline scripts) keep theirs.
+ */
+export const PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+  "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; " +
+  "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+export const PERMISSIONS_POLICY =
+  'accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), ' +
+  'microphone=(), payment=(), usb=(), interest-cohort=()'
+
+const ALLOWED_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'Idempotency-Key',
+  'X-API-Key',
+  'If-None-Match',
+]
+const EXPOSED_HEADERS = [
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'Retry-After',
+  'X-Request-Id',
+  'X-Cache',
+  'ETag',
+]
+
+export const listOf = (value: string) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+
+/**
+ * Security headers on every response, errors and 429s included (helmet sets them as the request
+ * arrives, so an error answered later still carries them; the content security policy is chosen
+ * as the answer leaves, by what it is), and CORS for the origins in CORS_ORIGINS only, with
+ * credentials, the preflight cached for CORS_MAX_AGE_SECONDS.
+ */
+export default fp<{ config: Config }>(
+  async (app, { config }) => {
+    await app.register(helmet, {
+      global: true,
+      // chosen per answer in onSend below
+      contentSecurityPolicy: false,
+      // HTTPS is the proxy's job; only production promises it to browsers for a year
+      hsts:
+        config.NODE_ENV === 'production'
+          ? { maxAge: 31_536_000, includeSubDomains: true, preload: false }
+          : false,
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'no-referrer' },
+      crossOriginOpenerPolicy: { policy: 'same-origin' },
+      crossOriginResourcePolicy: { policy: 'same-origin' },
+      // would stop the reference UI from loading its own assets in some browsers; nothing to gain
+      // for a JSON API
+      crossOriginEmbedderPolicy: false,
+    })
+
+    const origins = new Set(listOf(config.CORS_ORIGINS))
+    await app.register(cors, {
+      // a function, not `true`: an unlisted origin gets no Access-Control-Allow-Origin at all
+      origin: (origin, callback) => callback(null, origin !== undefined && origins.has(origin)),
+      credentials: true,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ALLOWED_HEADERS,
+      exposedHeaders: EXPOSED_HEADERS,
+      maxAge: config.CORS_MAX_AGE_SECONDS,
+      strictPreflight: true,
+    })
+
+    // callback style: every answer passes here, and an async hook costs a promise each time
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      if (!reply.hasHeader('content-security-policy')) {
+        const type = String(reply.getHeader('content-type') ?? '')
+        reply.header('content-security-policy', type.startsWith('text/html') ? PAGE_CSP : JSON_CSP)
+      }
+      reply.header('permissions-policy', PERMISSIONS_POLICY)
+      reply.removeHeader('x-powered-by')
+      done(null, payload)
+    })
+  },
+  { name: 'security-headers' },
+)

@@ -1,0 +1,171 @@
+import type { Redis } from 'ioredis'
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
+import type { Tier, TierLimits, WindowLimit } from './rate-limit-tiers.ts'
+
+export interface LimitDecision {
+  allowed: boolean
+  /** points of the window that decided (the tighter one when both allow) */
+  limit: number
+  remaining: number
+  /** seconds until that window frees a point */
+  resetSeconds: number
+  /** which window refused: the short one means a burst */
+  refusedBy: 'long' | 'burst' | null
+  /** counted in this process only, because Redis was unavailable */
+  local: boolean
+}
+
+export interface LimiterLogger {
+  warn(obj: object, msg: string): void
+}
+
+// After Redis fails a command, the next requests go straight to the in-process counters for this
+// long instead of each waiting out the command timeout against a frozen Redis.
+const BREAKER_MS = 1_000
+// rate-limiter-flexible's words when the client is not connected (rejectIfRedisNotReady)
+const NOT_READY = /not ready/i
+
+/**
+ * One window counted in Redis (shared by every instance) with an in-process twin that takes over
+ * while Redis is down or frozen, so a login or payment limit is never lifted by an outage, only
+ * counted per process for its duration. The twin plays the part of rate-limiter-flexible's
+ * `insuranceLimiter`, but here rather than inside the Redis limiter: the insured wrapper hides
+ * the failure, and every request would then wait out the command timeout of a frozen Redis;
+ * seeing the failure lets a breaker send the next requests straight to the twin.
+ */
+class SharedWindow {
+  readonly memory: RateLimiterMemory
+  private readonly redis: RateLimiterRedis | null
+
+  constructor(
+    readonly window: WindowLimit,
+    keyPrefix: string,
+    client: Redis | null,
+    private readonly breaker: Breaker,
+  ) {
+    const options = { points: window.points, duration: window.durationSeconds, keyPrefix }
+    this.memory = new RateLimiterMemory(options)
+    this.redis = client
+      ? new RateLimiterRedis({
+          ...options,
+          storeClient: client,
+          // a disconnected client fails at once (no offline queue) rather than queueing
+          rejectIfRedisNotReady: true,
+        })
+      : null
+  }
+
+  /**
+   * Resolves with the counter either way: allowed or refused is read from consumedPoints. The
+   * twin counts every request too, so falling back to it never starts from a fresh budget, and
+   * the stricter of the two counts decides (a restarted Redis has forgotten its counters).
+   */
+  async consume(key: string): Promise<{ res: RateLimiterRes; local: boolean }> {
+    const local = await this.memory.consume(key).catch(refusal)
+    if (!this.redis || this.breaker.open()) return { res: local, local: true }
+    try {
+      const shared = await this.consumeInRedis(key)
+      return { res: shared.consumedPoints >= local.consumedPoints ? shared : local, local: false }
+    } catch (error) {
+      // Redis failed: the twin decides. A command that failed slowly (a frozen Redis, a timeout)
+      // also sends the next requests straight to it for a moment; a disconnected client fails
+      // at once and needs no breaker.
+      if (!NOT_READY.test((error as Error).message)) this.breaker.trip(error as Error)
+      else this.breaker.report(error as Error)
+      return { res: local, local: true }
+    }
+  }
+
+  private async consumeInRedis(key: string): Promise<RateLimiterRes> {
+    try {
+      return await this.redis!.consume(key)
+    } catch (error) {
+      if (error instanceof RateLimiterRes) return error
+      throw error
+    }
+  }
+}
+
+// rate-limiter-flexible rejects with the counter when a limit is exceeded
+function refusal(error: unknown): RateLimiterRes {
+  if (error instanceof RateLimiterRes) return error
+  throw error
+}
+
+class Breaker {
+  private openUntil = 0
+  private reported = false
+
+  constructor(private readonly logger: LimiterLogger) {}
+
+  open(): boolean {
+    return Date.now() < this.openUntil
+  }
+
+  trip(error: Error) {
+    this.openUntil = Date.now() + BREAKER_MS
+    this.report(error)
+  }
+
+  report(error: Error) {
+    if (!this.reported) {
+      this.logger.warn({ err: error.message }, 'rate limits counted per process: Redis unavailable')
+      this.reported = true
+    }
+  }
+}
+
+/**
+ * All the windows of all the tiers. API keys get limiters of their own, their points multiplied
+ * by the key's tier (a partner key may do five times what an anonymous client may).
+ */
+export class RateLimiters {
+  private readonly windows = new Map<string, SharedWindow>()
+  private readonly breaker: Breaker
+
+  constructor(
+    private readonly limits: Record<Tier, TierLimits>,
+    private readonly prefix: string,
+    private readonly client: Redis | null,
+    logger: LimiterLogger,
+  ) {
+    this.breaker = new Breaker(logger)
+  }
+
+  private windowFor(tier: Tier, which: 'long' | 'burst', multiplier: number): SharedWindow | null {
+    const base = this.limits[tier][which]
+    if (!base) return null
+    const name = `${tier}:${which}:${multiplier}`
+    let window = this.windows.get(name)
+    if (!window) {
+      const scaled = { ...base, points: Math.max(1, Math.floor(base.points * multiplier)) }
+      window = new SharedWindow(scaled, `${this.prefix}:${name}`, this.client, this.breaker)
+      this.windows.set(name, window)
+    }
+    return window
+  }
+
+  /** Counts one request of `key` in both windows of `tier`. */
+  async consume(tier: Tier, key: string, multiplier = 1): Promise<LimitDecision> {
+    const long = this.windowFor(tier, 'long', multiplier)!
+    const burst = this.windowFor(tier, 'burst', multiplier)
+    const [l, b] = await Promise.all([long.consume(key), burst?.consume(key)])
+    const longRefused = l.res.consumedPoints > long.window.points
+    const burstRefused = b !== undefined && b.res.consumedPoints > burst!.window.points
+    // the window that speaks: the one that refused, else the one with fewer points left
+    const speaking =
+      burstRefused && !longRefused
+        ? { w: burst!, r: b!.res }
+        : longRefused || !b || l.res.remainingPoints <= b.res.remainingPoints
+          ? { w: long, r: l.res }
+          : { w: burst!, r: b.res }
+    return {
+      allowed: !longRefused && !burstRefused,
+      limit: speaking.w.window.points,
+      remaining: speaking.r.remainingPoints,
+      resetSeconds: Math.max(1, Math.ceil(speaking.r.msBeforeNext / 1000)),
+      refusedBy: longRefused ? 'long' : burstRefused ? 'burst' : null,
+      local: l.local || (b?.local ?? false),
+    }
+  }
+}
