@@ -2,16 +2,16 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { verify } from '@node-rs/argon2'
 import autocannon from 'autocannon'
-import type { Engine } from '../src/db/database.ts'
 import { hashPassword } from '../src/modules/accounts/passwords.ts'
 import { intFlag, parseArgs } from './lib/args.ts'
 import { createCatalog } from './lib/catalog.ts'
 import { onCleanup, runMain } from './lib/cleanup.ts'
 import { describeEnvironment, describeLoad } from './lib/environment.ts'
 import { RESULTS_DIR, SERVER } from './lib/paths.ts'
-import { DEFAULT_ADMIN_URL, postgresReachable, serverVersion } from './lib/postgres.ts'
+import { chooseEngine, DEFAULT_ADMIN_URL, serverVersion } from './lib/postgres.ts'
 import { freePort, startTsx, waitFor } from './lib/processes.ts'
 import { fmt, fmtRatio, median, ratio } from './lib/stats.ts'
+import { VICTORIA_BENCH_ENV } from './lib/victoria-env.ts'
 
 /**
  * `npm run bench:login`: POST /api/auth/login under autocannon, beside its floor — the bare
@@ -113,15 +113,8 @@ async function loadArgon2(
   }
 }
 
-async function chooseEngine(): Promise<Engine> {
-  const flag = values.engine
-  if (flag === 'postgres' || flag === 'pglite') return flag
-  if (flag !== undefined) throw new Error(`--engine must be postgres or pglite, got ${flag}`)
-  return (await postgresReachable(adminUrl)) ? 'postgres' : 'pglite'
-}
-
 async function main() {
-  const engine = await chooseEngine()
+  const engine = await chooseEngine(values.engine, adminUrl)
   const environment = describeEnvironment()
   log(
     `engine ${engine}; ${runs} runs × ${Object.keys(SCENARIOS).length} scenarios, ${durationSeconds} s each, ${connections} connections`,
@@ -134,10 +127,7 @@ async function main() {
   await catalog.close()
 
   const server = startTsx('victoria', SERVER, await freePort(), {
-    HOST: '127.0.0.1',
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    JWT_SECRET: 'bench-only-secret-of-at-least-32-chars',
+    ...VICTORIA_BENCH_ENV,
     ...catalog.env,
   })
   onCleanup('stop victoria', () => server.stop())

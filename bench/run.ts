@@ -2,16 +2,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../src/config.ts'
-import type { Engine } from '../src/db/database.ts'
 import { intFlag, parseArgs } from './lib/args.ts'
 import { RequestRecorder, type Stages } from './lib/capture.ts'
 import { createCatalog, query } from './lib/catalog.ts'
 import { onCleanup, runMain } from './lib/cleanup.ts'
 import { describeEnvironment } from './lib/environment.ts'
 import { explainStages, type PlannedStatement } from './lib/explain.ts'
-import { measure, type Sample } from './lib/load.ts'
+import { measureWithCpu, type Sample } from './lib/load.ts'
 import { CEILING_SERVER, RAW_SQL_SERVER, RESULTS_DIR, SERVER } from './lib/paths.ts'
-import { DEFAULT_ADMIN_URL, postgresReachable, serverVersion } from './lib/postgres.ts'
+import { chooseEngine, DEFAULT_ADMIN_URL, serverVersion } from './lib/postgres.ts'
 import { type ChildServer, freePort, startTsx, waitFor } from './lib/processes.ts'
 import {
   type BenchResult,
@@ -27,6 +26,7 @@ import {
 } from './lib/report.ts'
 import { chooseScenarios, SCENARIO_NAMES, type ScenarioName } from './lib/scenarios.ts'
 import { fmt, median } from './lib/stats.ts'
+import { VICTORIA_BENCH_ENV } from './lib/victoria-env.ts'
 
 /**
  * `npm run bench`: Victoria's catalog reads under autocannon, side by side with two reference
@@ -35,6 +35,7 @@ import { fmt, median } from './lib/stats.ts'
  *   --runs 3 --duration 10 --connections 50 --warmup 3
  *   --scenarios book,genre,author,isbn,walk   --pool <DB_POOL_MAX>   --no-write
  *   --synthetic N   adds N generated books to the goodbooks catalog (scaling)
+ *   --env KEY=VALUE (repeatable) a setting for the cache-on Victoria, e.g. CACHE_VALIDATED_MAX_MB=0
  */
 
 const { values } = parseArgs({
@@ -49,8 +50,17 @@ const { values } = parseArgs({
     synthetic: { type: 'string' },
     'admin-url': { type: 'string', default: DEFAULT_ADMIN_URL },
     'no-write': { type: 'boolean', default: false },
+    // KEY=VALUE settings for the cache-on Victoria (A/B runs of a cache setting)
+    env: { type: 'string', multiple: true },
   },
 })
+const extraEnv = Object.fromEntries(
+  (values.env ?? []).map((pair) => {
+    const at = pair.indexOf('=')
+    if (at < 1) throw new Error(`--env wants KEY=VALUE, got ${pair}`)
+    return [pair.slice(0, at), pair.slice(at + 1)]
+  }),
+)
 
 const victoriaDefaults = loadConfig({})
 const runs = intFlag(values, 'runs', 3, 1, 20)
@@ -65,17 +75,19 @@ for (const name of wanted) {
   if (!SCENARIO_NAMES.includes(name)) throw new Error(`unknown scenario ${name}`)
 }
 
-async function chooseEngine(): Promise<Engine> {
-  const flag = values.engine
-  if (flag === 'postgres' || flag === 'pglite') return flag
-  if (flag !== undefined) throw new Error(`--engine must be postgres or pglite, got ${flag}`)
-  return (await postgresReachable(adminUrl)) ? 'postgres' : 'pglite'
-}
-
 const log = (line: string) => process.stdout.write(`${line}\n`)
 
+// written by node:http itself for each answer or connection
+const PER_CONNECTION_HEADERS = new Set([
+  'date',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+])
+
 async function main() {
-  const engine = await chooseEngine()
+  const engine = await chooseEngine(values.engine, adminUrl)
   const environment = describeEnvironment()
   const perRun = wanted.length * SERVERS.length * (durationSeconds + warmupSeconds / runs)
   log(`engine ${engine}; ${runs} runs × ${wanted.length} scenarios × ${SERVERS.length} servers`)
@@ -113,11 +125,7 @@ async function main() {
   const servers = {} as Record<ServerName, ChildServer>
   const start = async (name: ServerName, script: string, env: Record<string, string>) => {
     const server = startTsx(name, script, await freePort(), {
-      HOST: '127.0.0.1',
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      // production requires a JWT secret; any fixed one serves a benchmark
-      JWT_SECRET: 'bench-only-secret-of-at-least-32-chars',
+      ...VICTORIA_BENCH_ENV,
       ...env,
     })
     onCleanup(`stop ${name}`, () => server.stop())
@@ -131,7 +139,7 @@ async function main() {
   const victoriaEnv = { ...catalog.env, DB_POOL_MAX: String(poolMax) }
 
   log('starting Victoria twice (tsx src/server.ts), response cache on and off…')
-  const victoria = await start('victoria', SERVER, victoriaEnv)
+  const victoria = await start('victoria', SERVER, { ...victoriaEnv, ...extraEnv })
   const nocache = await start('victoria-nocache', SERVER, {
     ...victoriaEnv,
     ...nocacheCatalog.victoria,
@@ -142,15 +150,23 @@ async function main() {
   }
   // the ceiling answers exactly what the live Victoria answers, byte for byte
   const bodies: Record<string, string> = {}
+  // the headers too: the ceiling sends the very response, not just its body (a cached answer's
+  // ETag, cache, rate-limit and security headers are bytes every server must write)
+  const answers: Record<string, { body: string; headers: Record<string, string> }> = {}
   for (const sc of scenarios) {
     for (const p of sc.paths) {
       const response = await fetch(`${victoria.baseUrl}${p}`)
       bodies[p] = await response.text()
+      const headers: Record<string, string> = {}
+      for (const [name, value] of response.headers) {
+        if (!PER_CONNECTION_HEADERS.has(name)) headers[name] = value
+      }
+      answers[p] = { body: bodies[p], headers }
       if (response.status !== 200) throw new Error(`Victoria answered ${response.status} to ${p}`)
     }
   }
   const bodyFixture = join(work, 'bodies.json')
-  await writeFile(bodyFixture, JSON.stringify(bodies))
+  await writeFile(bodyFixture, JSON.stringify(answers))
 
   log('starting the reference servers…')
   const raw = await start('raw-sql', RAW_SQL_SERVER, {
@@ -164,7 +180,12 @@ async function main() {
   await waitFor(ceiling, first, (status) => status === 200)
 
   const load = (server: ServerName, paths: string[], seconds: number) =>
-    measure({ baseUrl: servers[server].baseUrl, paths, connections, durationSeconds: seconds })
+    measureWithCpu(servers[server].child.pid!, {
+      baseUrl: servers[server].baseUrl,
+      paths,
+      connections,
+      durationSeconds: seconds,
+    })
 
   if (warmupSeconds > 0) {
     log(`warm-up: ${warmupSeconds} s per server and scenario`)
@@ -188,6 +209,9 @@ async function main() {
         log(
           `run ${run + 1}/${runs} ${sc.name.padEnd(6)} ${server.padEnd(16)} ` +
             `${fmt(sample.rps).padStart(7)} req/s  p50 ${sample.p50} ms  p99 ${sample.p99} ms` +
+            (sample.cpuUsPerRequest === null
+              ? ''
+              : `  ${fmt(sample.cpuUsPerRequest)} µs CPU/request`) +
             (sample.errors + sample.non2xx > 0
               ? `  errors ${sample.errors} non-2xx ${sample.non2xx}`
               : ''),
@@ -199,7 +223,8 @@ async function main() {
   const results: ScenarioResult[] = scenarios.map((sc) => {
     const byServer = samples.get(sc.name)!
     const medianOf = (s: ServerName): Sample => {
-      const m = (k: keyof Sample) => median(byServer[s].map((x) => x[k]))
+      const m = (k: Exclude<keyof Sample, 'cpuUsPerRequest'>) =>
+        median(byServer[s].map((x) => x[k]))
       return {
         rps: m('rps'),
         p50: m('p50'),
@@ -209,12 +234,26 @@ async function main() {
         errors: m('errors'),
         timeouts: m('timeouts'),
         non2xx: m('non2xx'),
+        cpuUsPerRequest: byServer[s].some((x) => x.cpuUsPerRequest === null)
+          ? null
+          : median(byServer[s].map((x) => x.cpuUsPerRequest!)),
       }
     }
     const ratios = (v: VictoriaName, ref: ReferenceName): Ratios => {
       const pair = (key: 'rps' | 'p50' | 'p99') =>
         median(byServer[v].map((x, i) => x[key] / Math.max(byServer[ref][i]![key], 1)))
-      return { rps: pair('rps'), p50: pair('p50'), p99: pair('p99') }
+      // the reference's CPU per request over Victoria's: like req/s, below 1× is more work
+      const efficiency = byServer[v].map((x, i) => {
+        const mine = x.cpuUsPerRequest
+        const theirs = byServer[ref][i]!.cpuUsPerRequest
+        return mine && theirs ? theirs / mine : null
+      })
+      return {
+        rps: pair('rps'),
+        p50: pair('p50'),
+        p99: pair('p99'),
+        cpu: efficiency.includes(null) ? null : median(efficiency as number[]),
+      }
     }
     const against = (v: VictoriaName) => ({
       'raw-sql': ratios(v, 'raw-sql'),
@@ -254,6 +293,7 @@ async function main() {
       books,
       synthetic,
       ...(values.scenarios ? { scenarios: values.scenarios } : {}),
+      ...(Object.keys(extraEnv).length > 0 ? { env: extraEnv } : {}),
     },
     scenarios: results,
   }

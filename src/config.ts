@@ -1,13 +1,16 @@
 import { type Static, Type } from 'typebox'
 import { Value } from 'typebox/value'
+import { jobsSettings } from './config/jobs-settings.ts'
+import { observabilitySettings } from './config/observability-settings.ts'
+import { paymentsSettings } from './config/payments-settings.ts'
+import { securitySettings } from './config/security-settings.ts'
+import { PositiveMs } from './config/setting-types.ts'
 
 /**
- * The one environment schema. Every setting Victoria reads is declared here, with its default;
+ * The one environment schema. Every setting Victoria reads is declared here (the settings of
+ * payments, jobs, security and observability in src/config/), each with its default;
  * nothing else in the code base reads `process.env`. The README's configuration table mirrors it.
  */
-const PositiveMs = (def: number, description: string) =>
-  Type.Integer({ minimum: 1, maximum: 3_600_000, default: def, description })
-
 export const ConfigSchema = Type.Object({
   NODE_ENV: Type.Enum(['development', 'production', 'test'], {
     default: 'development',
@@ -104,6 +107,13 @@ export const ConfigSchema = Type.Object({
     default: 64,
     description: 'memory bound of the in-process cache (L1)',
   }),
+  CACHE_VALIDATED_MAX_MB: Type.Integer({
+    minimum: 0,
+    maximum: 4096,
+    default: 16,
+    description:
+      'memory for hot answers kept parsed in front of L1 and trusted until an invalidation (0: off)',
+  }),
   CACHE_TIMEOUT_MS: Type.Integer({
     minimum: 10,
     maximum: 5000,
@@ -144,6 +154,10 @@ export const ConfigSchema = Type.Object({
     default: 1024 * 1024,
     description: 'largest accepted request body',
   }),
+  ...paymentsSettings,
+  ...jobsSettings,
+  ...securitySettings,
+  ...observabilitySettings,
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -183,13 +197,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (converted.REFRESH_TOKEN_TTL_SECONDS > converted.SESSION_MAX_AGE_SECONDS) {
     problems.push('REFRESH_TOKEN_TTL_SECONDS: must not exceed SESSION_MAX_AGE_SECONDS')
   }
+  if (converted.PAYMENT_PROVIDER === 'stripe') {
+    for (const key of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const) {
+      if (!converted[key]) problems.push(`${key}: is required when PAYMENT_PROVIDER=stripe`)
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems)
   return converted
 }
 
 // Error messages end up in terminals, CI logs and log collectors: a secret that fails its rule is
 // described by its length, and a URL's password is masked, never echoed.
-const SECRET_KEYS = new Set(['JWT_SECRET', 'ADMIN_PASSWORD'])
+const SECRET_KEYS = new Set([
+  'JWT_SECRET',
+  'ADMIN_PASSWORD',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'LOCAL_PAYMENTS_WEBHOOK_SECRET',
+  'ALERT_WEBHOOK_SECRET',
+  'MONITOR_API_KEY',
+  'SENTRY_DSN',
+])
 
 // `raw` may have been converted in place by Value.Default/Convert (a number, a boolean)
 function shown(key: string, raw: unknown): string {

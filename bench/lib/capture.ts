@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config.ts'
 import type { Database } from '../../src/db/database.ts'
 import type { DB } from '../../src/db/types.ts'
 import { query } from './catalog.ts'
+import { VICTORIA_BENCH_ENV } from './victoria-env.ts'
 
 /**
  * Records the SQL Victoria runs for each request, so the raw-SQL reference server can replay the
@@ -51,10 +52,13 @@ export class RequestRecorder {
       close: async () => {},
     }
     const config = loadConfig({
-      NODE_ENV: 'production',
+      ...VICTORIA_BENCH_ENV,
       LOG_LEVEL: 'silent',
-      JWT_SECRET: 'capture-only-secret-of-at-least-32-chars',
       CACHE_ENABLED: 'false',
+      // no maintenance jobs in the recording: their SQL is not the request's
+      STATS_REFRESH_INTERVAL_SECONDS: '0',
+      RECS_REFRESH_INTERVAL_SECONDS: '0',
+      ALERTS_INTERVAL_MS: '0',
     })
     this.app = await buildApp(config, { database: recording })
     await this.app.ready()

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon'
+import { processGroupCpuMs } from './cpu.ts'
 
 /** One autocannon measurement against one server, cycling through a list of paths. */
 
@@ -18,9 +19,11 @@ export interface Sample {
   errors: number
   timeouts: number
   non2xx: number
+  /** the server's CPU time per answered request, in µs (null where /proc is missing) */
+  cpuUsPerRequest: number | null
 }
 
-export async function measure(options: LoadOptions): Promise<Sample> {
+export async function measure(options: LoadOptions): Promise<Omit<Sample, 'cpuUsPerRequest'>> {
   const { baseUrl, paths } = options
   if (paths.length === 0) throw new Error('no paths to request')
   // one counter shared by all connections: together they walk the list in order, so a cursor
@@ -51,4 +54,19 @@ export async function measure(options: LoadOptions): Promise<Sample> {
     timeouts: result.timeouts,
     non2xx: result.non2xx,
   }
+}
+
+/**
+ * `measure`, plus the CPU time the server spent per answered request: read from /proc for the
+ * process group `group` (the server's child pid) before and after.
+ */
+export async function measureWithCpu(group: number, options: LoadOptions): Promise<Sample> {
+  const cpuBefore = await processGroupCpuMs(group)
+  const sample = await measure(options)
+  const cpuAfter = await processGroupCpuMs(group)
+  const cpuUsPerRequest =
+    cpuBefore === null || cpuAfter === null || sample.requests === 0
+      ? null
+      : ((cpuAfter - cpuBefore) * 1000) / sample.requests
+  return { ...sample, cpuUsPerRequest }
 }

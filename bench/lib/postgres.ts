@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import type { Engine } from '../../src/db/database.ts'
 
 /** The machine's PostgreSQL: trust auth, user postgres. Benchmarks only ever talk to loopback. */
 export const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -66,4 +67,11 @@ async function adminQuery(url: string, text: string): Promise<Record<string, unk
   } finally {
     await client.end()
   }
+}
+
+/** The engine a benchmark runs on: the --engine flag, else PostgreSQL when it answers, else PGlite. */
+export async function chooseEngine(flag: string | undefined, adminUrl: string): Promise<Engine> {
+  if (flag === 'postgres' || flag === 'pglite') return flag
+  if (flag !== undefined) throw new Error(`--engine must be postgres or pglite, got ${flag}`)
+  return (await postgresReachable(adminUrl)) ? 'postgres' : 'pglite'
 }

@@ -24,6 +24,8 @@ export interface Ratios {
   rps: number
   p50: number
   p99: number
+  /** the reference's server CPU per request ÷ Victoria's (null where /proc is missing) */
+  cpu: number | null
 }
 
 export interface ScenarioResult {
@@ -56,6 +58,8 @@ export interface BenchResult {
     synthetic: number
     /** when not all scenarios ran */
     scenarios?: string
+    /** settings given to the cache-on Victoria with --env */
+    env?: Record<string, string>
   }
   scenarios: ScenarioResult[]
 }
@@ -70,7 +74,7 @@ export function toMarkdown(result: BenchResult): string {
   const lines = [
     `# Victoria HTTP benchmark — ${env.date.slice(0, 10)}, ${s.engine}`,
     '',
-    `Command: \`npm run bench -- --engine ${s.engine} --runs ${s.runs} --duration ${s.durationSeconds} --connections ${s.connections}${s.synthetic ? ` --synthetic ${s.synthetic}` : ''}${s.scenarios ? ` --scenarios ${s.scenarios}` : ''}\``,
+    `Command: \`npm run bench -- --engine ${s.engine} --runs ${s.runs} --duration ${s.durationSeconds} --connections ${s.connections}${s.synthetic ? ` --synthetic ${s.synthetic}` : ''}${s.scenarios ? ` --scenarios ${s.scenarios}` : ''}${envFlags(s.env)}\``,
     '',
     `Machine: ${env.cpus} × ${env.cpuModel}, Node ${env.node}` +
       (s.postgres ? `, PostgreSQL ${s.postgres}` : ', PGlite (embedded)') +
@@ -85,15 +89,17 @@ export function toMarkdown(result: BenchResult): string {
     '',
     '## Throughput and latency (medians)',
     '',
-    '| scenario | server | req/s | p50 | p97.5 | p99 | errors | non-2xx |',
-    '|---|---|--:|--:|--:|--:|--:|--:|',
+    '| scenario | server | req/s | p50 | p97.5 | p99 | server CPU µs / request | errors | non-2xx |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|',
   ]
   for (const sc of result.scenarios) {
     for (const server of SERVERS) {
       const m = sc.median[server]
       lines.push(
         `| ${server === 'victoria' ? sc.name : ''} | ${SERVER_LABELS[server]} | ${fmt(m.rps)} | ` +
-          `${ms(m.p50)} | ${ms(m.p97_5)} | ${ms(m.p99)} | ${fmt(m.errors)} | ${fmt(m.non2xx)} |`,
+          `${ms(m.p50)} | ${ms(m.p97_5)} | ${ms(m.p99)} | ` +
+          `${m.cpuUsPerRequest === null ? '–' : fmt(m.cpuUsPerRequest)} | ` +
+          `${fmt(m.errors)} | ${fmt(m.non2xx)} |`,
       )
     }
   }
@@ -102,10 +108,13 @@ export function toMarkdown(result: BenchResult): string {
     '## Victoria ÷ reference (median of per-run ratios)',
     '',
     'req/s below 1× means Victoria serves fewer requests than the reference; latency above 1× ' +
-      'means it answers slower.',
+      "means it answers slower. CPU efficiency is the reference server's CPU time per request " +
+      "divided by Victoria's (below 1×: Victoria does more work per request); it holds steadier " +
+      'than req/s on a shared machine, since other work takes turns on the cores but does not ' +
+      "add to a server's own CPU time. The raw-SQL server's figure leaves out PostgreSQL's CPU.",
     '',
-    '| scenario | Victoria | URLs | body bytes | SQL / request | req/s ÷ raw SQL | p50 ÷ raw SQL | p99 ÷ raw SQL | req/s ÷ ceiling | p99 ÷ ceiling |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| scenario | Victoria | URLs | body bytes | SQL / request | req/s ÷ raw SQL | p50 ÷ raw SQL | p99 ÷ raw SQL | req/s ÷ ceiling | CPU efficiency ÷ ceiling | p99 ÷ ceiling |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   )
   for (const sc of result.scenarios) {
     for (const v of ['victoria', 'victoria-nocache'] as const) {
@@ -121,7 +130,8 @@ export function toMarkdown(result: BenchResult): string {
           `${first ? fmt(sc.queriesPerRequest, 1) : ''} | ` +
           `${fmtRatio(raw.rps)} | ${latency(raw.p50, 'p50', 'raw-sql')} | ` +
           `${latency(raw.p99, 'p99', 'raw-sql')} | ` +
-          `${fmtRatio(top.rps)} | ${latency(top.p99, 'p99', 'ceiling')} |`,
+          `${fmtRatio(top.rps)} | ${top.cpu === null ? '–' : fmtRatio(top.cpu)} | ` +
+          `${latency(top.p99, 'p99', 'ceiling')} |`,
       )
     }
   }
@@ -171,6 +181,11 @@ export function toMarkdown(result: BenchResult): string {
   return lines.join('\n')
 }
 
+const envFlags = (env: Record<string, string> = {}) =>
+  Object.entries(env)
+    .map(([key, value]) => ` --env ${key}=${value}`)
+    .join('')
+
 /** autocannon records whole milliseconds: 0 means the answer took less than one */
 const ms = (value: number) => (value === 0 ? '<1' : fmt(value))
 
@@ -193,7 +208,9 @@ export async function writeResult(dir: string, result: BenchResult): Promise<str
   // the default load on the real catalog keeps the plain name; other settings sit beside it
   const suffix =
     (connections === DEFAULT_CONNECTIONS ? '' : `-c${connections}`) +
-    (result.settings.synthetic ? `-s${result.settings.synthetic}` : '')
+    (result.settings.synthetic ? `-s${result.settings.synthetic}` : '') +
+    (result.settings.scenarios ? `-${result.settings.scenarios.replaceAll(',', '-')}` : '') +
+    envFlags(result.settings.env).replaceAll(' --env ', '-').replaceAll('=', '')
   const base = join(dir, `${result.environment.date.slice(0, 10)}-${engine}${suffix}`)
   await writeFile(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`)
   await writeFile(`${base}.md`, toMarkdown(result))

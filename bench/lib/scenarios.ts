@@ -10,12 +10,13 @@ export interface Scenario {
   paths: string[]
 }
 
-export const SCENARIO_NAMES = ['book', 'genre', 'author', 'isbn', 'walk'] as const
+export const SCENARIO_NAMES = ['book', 'genre', 'author', 'isbn', 'walk', 'search'] as const
 export type ScenarioName = (typeof SCENARIO_NAMES)[number]
 
 const SPREAD = 500
 const AUTHORS = 20
 const WALK_PAGES = 50
+const SEARCHES = 200
 
 export async function chooseScenarios(
   database: Database,
@@ -88,6 +89,33 @@ const build: Record<
       name: 'isbn',
       title: `GET /api/books/isbn/:isbn13 (${rows.length} ISBNs)`,
       paths: rows.map((r) => `/api/books/isbn/${r.isbn13}`),
+    }
+  },
+
+  // what readers type: the first two words of popular titles (both the english and the simple
+  // configuration, relevance with popularity, facets and highlights on every answer)
+  async search(database) {
+    const rows = await query(
+      database,
+      `SELECT title FROM books ORDER BY ratings_count DESC, id LIMIT $1`,
+      [SEARCHES],
+    )
+    const queries = [
+      ...new Set(
+        rows.map((r) =>
+          String(r.title)
+            .replace(/[^\p{L}\p{N} ]+/gu, ' ')
+            .trim()
+            .split(/\s+/)
+            .slice(0, 2)
+            .join(' '),
+        ),
+      ),
+    ].filter((q) => q.length > 0)
+    return {
+      name: 'search',
+      title: `GET /api/search?q=… (${queries.length} queries from popular titles)`,
+      paths: queries.map((q) => `/api/search?q=${encodeURIComponent(q)}`),
     }
   },
 

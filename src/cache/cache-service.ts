@@ -5,6 +5,7 @@ import { redisBusDriver, redisDriver } from 'bentocache/drivers/redis'
 import type { Redis, RedisOptions } from 'ioredis'
 import { LRUCache } from 'lru-cache'
 import type { Config } from '../config.ts'
+import { ValidatedEntries } from './validated-entries.ts'
 
 /**
  * The two-tier cache: bentocache with an in-process LRU (L1) bounded in bytes and, when Redis is
@@ -58,9 +59,16 @@ export class CacheService {
   private readonly ttls: Record<CacheCategory, number>
   private readonly counters = new Map<CacheCategory, Counters>()
   private readonly l1: LRUCache<string, string>
+  private readonly validated: ValidatedEntries
+  /**
+   * Values bentocache served from grace: after a tag invalidation, while the refresh runs past
+   * the soft timeout, it answers with the invalidated copy. Such a copy is not yet past its TTL,
+   * so only bentocache's hit event can tell it apart (it hands over the very object it returns).
+   */
+  private readonly gracedValues = new WeakSet<object>()
   readonly enabled: boolean
 
-  constructor(private readonly options: CacheServiceOptions) {
+  constructor(options: CacheServiceOptions) {
     const { config, redis } = options
     this.enabled = config.CACHE_ENABLED
     this.ttls = {
@@ -78,6 +86,7 @@ export class CacheService {
       maxSize,
       sizeCalculation: (value) => Math.max(1, Buffer.byteLength(value)),
     })
+    this.validated = new ValidatedEntries(config.CACHE_VALIDATED_MAX_MB * 1024 * 1024)
     let store = bentostore().useL1Layer(
       memoryDriver({ maxSize, cacheInstance: this.l1 } as Parameters<typeof memoryDriver>[0]),
     )
@@ -99,6 +108,11 @@ export class CacheService {
       suppressL2Errors: true,
       l2CircuitBreakerDuration: '5s',
       lockTimeout: '5s',
+    })
+    this.bento.on('bus:message:received', ({ message }) => this.validated.onBusMessage(message))
+    this.bento.on('cache:written', ({ key }) => this.validated.keyWritten(key))
+    this.bento.on('cache:hit', ({ value, graced }) => {
+      if (graced && typeof value === 'object' && value !== null) this.gracedValues.add(value)
     })
   }
 
@@ -123,15 +137,22 @@ export class CacheService {
       const { body, etag } = await produce()
       return { entry: { body, etag, at: Date.now(), id: '' }, status: 'MISS' }
     }
+    const fullKey = `${category}:${key}`
+    const ready = this.validated.get(fullKey)
+    if (ready) {
+      counters.hits++
+      return { entry: ready, status: 'HIT' }
+    }
+    const before = this.validated.snapshot(fullKey)
     let produced: CachedResponse | undefined
     let clientError: unknown
     let entry: CachedResponse
-    const fullKey = `${category}:${key}`
     const baseTags = [...tags, `category:${category}`]
+    const ttlMs = this.ttls[category] * 1000
     try {
       entry = await this.bento.getOrSet({
         key: fullKey,
-        ttl: `${this.ttls[category]}s`,
+        ttl: ttlMs,
         tags: baseTags,
         factory: async (ctx) => {
           try {
@@ -154,12 +175,15 @@ export class CacheService {
     if (clientError) {
       // Grace serves the old copy when a refresh fails, which is right when the database is
       // down, and wrong when the answer is now "not found" (the row was deleted): drop it.
+      this.validated.forget(fullKey)
       await this.bento.delete({ key: fullKey })
       throw clientError
     }
     let status: CacheStatus = 'HIT'
     if (produced && entry.id === produced.id) status = 'MISS'
-    else if (Date.now() - entry.at > this.ttls[category] * 1000) status = 'STALE'
+    else if (this.gracedValues.has(entry) || Date.now() - entry.at > ttlMs) status = 'STALE'
+    // a graced copy is served once while it refreshes, never kept as if it were fresh
+    if (status !== 'STALE') this.validated.remember(fullKey, entry, before, entry.at + ttlMs)
     if (status === 'HIT') counters.hits++
     else if (status === 'MISS') counters.misses++
     else counters.stale++
@@ -169,7 +193,14 @@ export class CacheService {
   /** Drops every entry carrying one of `tags`, here, in Redis and (through the bus) elsewhere. */
   async invalidate(tags: string[]): Promise<void> {
     if (!this.enabled || tags.length === 0) return
-    await this.bento.deleteByTag({ tags })
+    // before: no read from now on trusts an entry without bentocache's check; after: an entry
+    // that a read re-validated while the tags were being written is not trusted either
+    this.validated.invalidateAll()
+    try {
+      await this.bento.deleteByTag({ tags })
+    } finally {
+      this.validated.invalidateAll()
+    }
   }
 
   async invalidateCategory(category: CacheCategory): Promise<void> {
@@ -177,7 +208,12 @@ export class CacheService {
   }
 
   async clearAll(): Promise<void> {
-    await this.bento.clear()
+    this.validated.invalidateAll()
+    try {
+      await this.bento.clear()
+    } finally {
+      this.validated.invalidateAll()
+    }
   }
 
   stats() {
@@ -200,6 +236,7 @@ export class CacheService {
       enabled: this.enabled,
       categories,
       l1: { entries: this.l1.size, bytes: this.l1.calculatedSize, maxBytes: this.l1.maxSize },
+      validated: this.validated.stats(),
     }
   }
 

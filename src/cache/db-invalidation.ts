@@ -58,5 +58,8 @@ export function tagsForChange(n: ChangeNotification): string[] | null {
     default:
       return null
   }
+  // search results show titles, authors, series and genres of any book: a change that drops
+  // book lists drops them too
+  if (tags.includes(cacheTags.bookLists)) tags.push(cacheTags.search)
   return tags
 }

@@ -13,6 +13,8 @@ export const cacheTags = {
   bookLists: 'books:lists',
   authorLists: 'authors:lists',
   genreList: 'genres:list',
+  /** every search result and suggestion: dropped by the writes that drop book lists */
+  search: 'search:all',
 } as const
 
 /** Tags for a response that shows these books with their authors, series and genres. */

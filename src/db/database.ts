@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises'
 import { PGlite } from '@electric-sql/pglite'
-import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
+import { Kysely, type LogEvent, PostgresDialect, sql, type Transaction } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
 import pg from 'pg'
 import type { Config } from '../config.ts'
@@ -25,6 +27,46 @@ export interface Database {
    */
   listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>
   close(): Promise<void>
+  /** Calls `observer` after every query with its SQL and duration (metrics, slow-query log). */
+  observeQueries?(observer: QueryObserver): () => void
+  /** pg pool occupancy; null on PGlite (one embedded session, no pool) */
+  poolStats?(): PoolStats | null
+}
+
+export interface QueryEvent {
+  sql: string
+  parameters: readonly unknown[]
+  durationMs: number
+  failed: boolean
+}
+export type QueryObserver = (event: QueryEvent) => void
+export interface PoolStats {
+  total: number
+  idle: number
+  waiting: number
+  max: number
+}
+
+/** Kysely's log hook, fanned out to whoever observes; nothing is computed while no one does. */
+function queryObservers() {
+  const observers = new Set<QueryObserver>()
+  const log = (event: LogEvent) => {
+    if (observers.size === 0) return
+    const observed: QueryEvent = {
+      sql: event.query.sql,
+      parameters: event.query.parameters,
+      durationMs: event.queryDurationMillis,
+      failed: event.level === 'error',
+    }
+    for (const observer of observers) observer(observed)
+  }
+  const observeQueries = (observer: QueryObserver) => {
+    observers.add(observer)
+    return () => {
+      observers.delete(observer)
+    }
+  }
+  return { log, observeQueries }
 }
 
 export interface ListenHandlers {
@@ -72,6 +114,9 @@ export function createPGlite(dataDir?: string, loadDataDir?: Blob): Promise<PGli
   return PGlite.create({
     ...(dataDir ? { dataDir } : {}),
     ...(loadDataDir ? { loadDataDir } : {}),
+    // contrib extensions the migrations may CREATE EXTENSION (search: trigrams, accent folding);
+    // PostgreSQL ships them as files, PGlite needs them handed over here
+    extensions: { pg_trgm, unaccent },
     // the same conversions as the pg pool below, so both engines hand back the same row shapes
     parsers: { [pg.types.builtins.NUMERIC]: Number, [pg.types.builtins.INT8]: Number },
   })
@@ -92,10 +137,25 @@ function openPostgres(config: DatabaseConfig, url: string, logger: DatabaseLogge
   // An idle client that loses its server (PostgreSQL restarted) emits 'error' on the pool; with
   // no listener that error would crash the process. The pool drops the client and opens another.
   pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'))
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  // A client that loses its server while checked out (between the statements of a transaction)
+  // emits 'error' too, and the pool listens only to idle clients: without this listener that
+  // error is uncaught and ends the process. The statement in flight still fails, and the pool
+  // discards the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => logger.warn({ err }, 'PostgreSQL connection lost while in use'))
+  })
+  const observed = queryObservers()
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: observed.log })
   return {
     db,
     engine: 'postgres',
+    observeQueries: observed.observeQueries,
+    poolStats: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: config.DB_POOL_MAX,
+    }),
     async executeScript(trx, script) {
       await sql.raw(script).execute(trx)
     },
@@ -167,10 +227,13 @@ async function listenPostgres(
 
 /** Wraps an open PGlite instance; tests pass in-memory ones, the server one persisted on disk. */
 export function openPGlite(pglite: PGlite): Database {
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) })
+  const observed = queryObservers()
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite), log: observed.log })
   return {
     db,
     engine: 'pglite',
+    observeQueries: observed.observeQueries,
+    poolStats: () => null,
     async executeScript(_trx, script) {
       await pglite.exec(script)
     },

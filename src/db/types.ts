@@ -191,3 +191,86 @@ export interface DB {
   review_helpful_votes: ReviewHelpfulVotesTable
   library_entries: LibraryEntriesTable
 }
+
+// --- 0006_orders_payments ------------------------------------------------------------------
+
+export type OrderStatus = 'pending' | 'paid' | 'failed' | 'cancelled' | 'refunded'
+export type OrderProvider = 'local' | 'stripe' | 'none'
+
+export interface OrdersTable {
+  id: Generated<number>
+  user_id: number | null
+  status: Generated<OrderStatus>
+  total_cents: number
+  currency: string
+  provider: OrderProvider
+  cart_key: string
+  provider_key: Generated<string>
+  provider_payment_id: string | null
+  provider_refund_id: string | null
+  refund_requested_at: Date | null
+  paid_at: Date | null
+  failed_at: Date | null
+  cancelled_at: Date | null
+  refunded_at: Date | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface OrderItemsTable {
+  order_id: number
+  position: number
+  book_id: number | null
+  title: string
+  price_cents: number
+  currency: string
+}
+
+export interface IdempotencyKeysTable {
+  user_id: number
+  key: string
+  request_method: string
+  request_path: string
+  request_hash: string
+  order_id: number | null
+  lock_token: string | null
+  locked_until: Date | null
+  response_status: number | null
+  response_body: ColumnType<unknown, string | null, string | null> | null
+  created_at: Timestamp
+  expires_at: Date
+}
+
+export interface PaymentEventsTable {
+  id: string
+  provider: 'local' | 'stripe'
+  type: string
+  payment_id: string | null
+  order_id: number | null
+  transition: string | null
+  created_at: Date
+  received_at: Timestamp
+}
+
+export interface LocalPaymentIntentsTable {
+  id: string
+  idempotency_key: string
+  amount: number
+  currency: string
+  status: 'requires_confirmation' | 'succeeded' | 'canceled'
+  amount_received: Generated<number>
+  amount_refunded: Generated<number>
+  refund_id: string | null
+  order_id: number | null
+  client_secret: string
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface DB {
+  orders: OrdersTable
+  order_items: OrderItemsTable
+  idempotency_keys: IdempotencyKeysTable
+  payment_events: PaymentEventsTable
+  local_payment_intents: LocalPaymentIntentsTable
+}

@@ -69,8 +69,8 @@ export default fp<AuthOptions>(
     app.decorate('apiKeys', apiKeys)
     app.decorateRequest('principal', null)
 
-    app.addHook('onRequest', async (request) => {
-      if (KEY_IN_QUERY.test(request.url)) throw new ApiKeyInUrl()
+    app.addHook('onRequest', (request, _reply, done) => {
+      done(KEY_IN_QUERY.test(request.url) ? new ApiKeyInUrl() : undefined)
     })
 
     async function authenticateUser(request: FastifyRequest): Promise<UserPrincipal> {

@@ -111,8 +111,10 @@ export default fp<{ config: Config }>(
       pending.clear()
       dropCategory = false
       try {
-        if (everything) await cache.invalidateCategory('books')
-        else await cache.invalidate(tags)
+        if (everything) {
+          await cache.invalidateCategory('books')
+          await cache.invalidateCategory('search')
+        } else await cache.invalidate(tags)
       } catch (err) {
         app.log.warn({ err }, 'cache invalidation from a database notification failed')
       }
@@ -144,7 +146,11 @@ export default fp<{ config: Config }>(
       await stopListening().catch((err) =>
         app.log.warn({ err }, 'stopping the cache listener failed'),
       )
-      await cache.disconnect()
+      // with Redis gone or restarting, the bus's connections may fail as they close: shutting
+      // down must still succeed, so that is logged, not thrown
+      await cache
+        .disconnect()
+        .catch((err) => app.log.warn({ err }, 'closing the cache connections failed'))
       if (redis) await redis.quit().catch(() => redis.disconnect())
     })
   },

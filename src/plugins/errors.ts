@@ -28,6 +28,10 @@ const UNAVAILABLE_SQLSTATES = /^(57014|57P0[123]|08...|53300|40001|40P01)$/
 const UNAVAILABLE_MESSAGES =
   /timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|ECONNRESET/
 
+// Text PostgreSQL cannot store: a NUL character (22P05) or one outside the encoding (22021).
+// Only a client sends such text, so it is the client's mistake, whichever field carried it.
+const UNSTORABLE_TEXT_SQLSTATES = /^(22P05|22021)$/
+
 const CONTEXT_NAMES: Record<string, string> = {
   querystring: 'query',
   params: 'params',
@@ -82,6 +86,13 @@ export function toProblem(error: FastifyError, request: FastifyRequest): Problem
       FASTIFY_CODES[error.code] ?? (error.code?.startsWith('FST_') ? 'BAD_REQUEST' : error.code)
     return problem(status, code ?? 'BAD_REQUEST', error.message)
   }
+  if (typeof error.code === 'string' && UNSTORABLE_TEXT_SQLSTATES.test(error.code)) {
+    return problem(
+      400,
+      'UNSTORABLE_TEXT',
+      'The request holds text that cannot be stored (a NUL or an invalid character)',
+    )
+  }
   if (isDatabaseUnavailable(error)) {
     request.log.warn({ err: error }, 'database unavailable')
     return problem(
@@ -101,7 +112,10 @@ export function toProblem(error: FastifyError, request: FastifyRequest): Problem
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, body: ProblemBody) {
   const full: ProblemBody = { ...body, instance: request.url.split('?')[0], requestId: request.id }
-  if (body.status === 503 || body.status === 429) reply.header('retry-after', '5')
+  // a limiter or load shedding may have said exactly when to come back
+  if ((body.status === 503 || body.status === 429) && !reply.hasHeader('retry-after')) {
+    reply.header('retry-after', '5')
+  }
   // RFC 9110 §11.6.1: a 401 names the scheme that would have worked
   if (body.status === 401) reply.header('www-authenticate', 'Bearer realm="victoria"')
   return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(full)

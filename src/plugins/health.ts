@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { sql } from 'kysely'
 import { Type } from 'typebox'
 import { pendingMigrations } from '../db/migrator.ts'
+import { type HealthOptions, healthReport } from '../observability/health-report.ts'
+import { Health } from '../observability/health-schema.ts'
 
 const Check = Type.Object({
   status: Type.Enum(['ok', 'down']),
@@ -20,7 +22,7 @@ const READY_TIMEOUT_MS = 2_000
  * Kubernetes-style probes. Liveness touches no dependency, so a database outage never gets a
  * healthy process restarted; readiness answers whether this instance can serve traffic now.
  */
-const health: FastifyPluginAsyncTypebox<{ version: string }> = async (app, opts) => {
+const health: FastifyPluginAsyncTypebox<HealthOptions> = async (app, opts) => {
   app.get(
     '/health/live',
     {
@@ -62,49 +64,17 @@ const health: FastifyPluginAsyncTypebox<{ version: string }> = async (app, opts)
     {
       schema: {
         tags: ['health'],
-        summary: 'Dependencies with their response times: ok, degraded (Redis down) or down',
+        summary:
+          'Dependencies with their response times: ok, degraded (something fails open) or down',
         response: { 200: Health, 503: Health },
       },
     },
     async (_request, reply) => {
-      const database = await timed(() => sql`SELECT 1`.execute(app.database.db))
-      const redis = app.redis
-        ? await timed(() => app.redis!.ping())
-        : { status: 'disabled' as const, detail: 'REDIS_URL not set: memory cache only' }
-      // the cache fails open: without Redis, answers still come (from PostgreSQL), so degraded
-      const status =
-        database.status === 'down' ? 'down' : redis.status === 'down' ? 'degraded' : 'ok'
-      const memory = process.memoryUsage()
-      return reply.code(status === 'down' ? 503 : 200).send({
-        status,
-        version: opts.version,
-        uptimeSeconds: Math.round(process.uptime()),
-        checks: {
-          database,
-          redis,
-          memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
-        },
-      })
+      const report = await healthReport(app, opts)
+      return reply.code(report.status === 'down' ? 503 : 200).send(report)
     },
   )
 }
-
-const Dependency = Type.Object({
-  status: Type.Enum(['ok', 'degraded', 'down', 'disabled']),
-  responseTimeMs: Type.Optional(Type.Number()),
-  detail: Type.Optional(Type.String()),
-})
-
-const Health = Type.Object({
-  status: Type.Enum(['ok', 'degraded', 'down']),
-  version: Type.String(),
-  uptimeSeconds: Type.Number(),
-  checks: Type.Object({
-    database: Dependency,
-    redis: Dependency,
-    memory: Type.Object({ rssBytes: Type.Integer(), heapUsedBytes: Type.Integer() }),
-  }),
-})
 
 async function timed(check: () => Promise<unknown>) {
   const started = performance.now()

@@ -14,12 +14,25 @@ import { loadMigrations, migrate } from '../../src/db/migrator.ts'
  * `CREATE DATABASE ... TEMPLATE` on PostgreSQL, a `dumpDataDir` tarball on PGlite.
  */
 
-export const testConfig = loadConfig({
+/** The environment every test app starts from (overrides go on top, through loadConfig). */
+export const TEST_ENV: Record<string, string | undefined> = {
   ...process.env,
   NODE_ENV: 'test',
   LOG_LEVEL: 'silent',
   JWT_SECRET: 'test-secret-that-is-at-least-32-characters-long',
-})
+  STATS_REFRESH_INTERVAL_SECONDS: '0',
+  RECS_REFRESH_INTERVAL_SECONDS: '0',
+  // Rate limits stay on (every test exercises their code path) but far above what any test
+  // sends; the security tests build apps with strict limits of their own. Load shedding is off:
+  // a busy CI machine must not shed other tests' requests (load-shedding.test.ts turns it on).
+  RATE_LIMIT_GLOBAL: '1000000/900,1000000/1',
+  RATE_LIMIT_AUTH: '1000000/900,1000000/1',
+  RATE_LIMIT_SEARCH: '1000000/60,1000000/1',
+  RATE_LIMIT_PAYMENT: '1000000/60,1000000/1',
+  RATE_LIMIT_REVIEWS: '1000000/60,1000000/1',
+  LOAD_SHEDDING_ENABLED: 'false',
+}
+export const testConfig = loadConfig(TEST_ENV)
 export const TEST_ENGINE = testConfig.DATABASE_URL ? 'postgres' : 'pglite'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -86,8 +99,25 @@ function openPostgres(url: string) {
   return openDatabase({ ...testConfig, DATABASE_URL: url, DB_POOL_MAX: 5 }, silentLogger)
 }
 
+/**
+ * For CREATE DATABASE ... TEMPLATE and DROP DATABASE: copying a seeded catalog or forcing a drop
+ * can take longer than the app's statement_timeout when many test files share a loaded machine.
+ */
+function openPostgresAdmin() {
+  return openDatabase(
+    {
+      ...testConfig,
+      DATABASE_URL: testConfig.DATABASE_URL,
+      DB_POOL_MAX: 2,
+      DB_STATEMENT_TIMEOUT_MS: 300_000,
+      DB_CONNECTION_TIMEOUT_MS: 60_000,
+    },
+    silentLogger,
+  )
+}
+
 async function createPostgresDatabase(options: TestDatabaseOptions): Promise<TestDatabase> {
-  const admin = await openPostgres(testConfig.DATABASE_URL!)
+  const admin = await openPostgresAdmin()
   const name = `victoria_test_${process.pid}_${randomBytes(4).toString('hex')}`
   try {
     const template = options.seed ? await ensurePostgresTemplate(admin) : null
@@ -104,7 +134,7 @@ async function createPostgresDatabase(options: TestDatabaseOptions): Promise<Tes
     url,
     async close() {
       await database.close()
-      const dropper = await openPostgres(testConfig.DATABASE_URL!)
+      const dropper = await openPostgresAdmin()
       await sql`DROP DATABASE IF EXISTS ${sql.id(name)} WITH (FORCE)`.execute(dropper.db)
       await dropper.close()
     },

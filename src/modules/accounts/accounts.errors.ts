@@ -45,3 +45,13 @@ export const EmailTaken = createError(
 export const WeakPassword = createError('WEAK_PASSWORD', '%s', 400)
 export const WrongPassword = createError('WRONG_PASSWORD', 'The current password is wrong', 400)
 export const ApiKeyNotFound = createError('API_KEY_NOT_FOUND', 'No API key has id %s', 404)
+export const InvalidDisplayName = createError(
+  'INVALID_DISPLAY_NAME',
+  'The display name has no text left once markup and control characters are removed',
+  400,
+)
+export const InvalidApiKeyName = createError(
+  'INVALID_API_KEY_NAME',
+  'The API key name has no text left once markup and control characters are removed',
+  400,
+)

@@ -1,7 +1,14 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../../db/types.ts'
+import { cleanTitle } from '../../lib/plain-text.ts'
 import { isUniqueViolation } from '../../lib/postgres-errors.ts'
-import { EmailTaken, InvalidCredentials, WeakPassword, WrongPassword } from './accounts.errors.ts'
+import {
+  EmailTaken,
+  InvalidCredentials,
+  InvalidDisplayName,
+  WeakPassword,
+  WrongPassword,
+} from './accounts.errors.ts'
 import type { RegisterBody, UpdateMeBody, User } from './accounts.schemas.ts'
 import { hashPassword, isCommonPassword, verifyPassword } from './passwords.ts'
 import type { SessionsService } from './sessions.service.ts'
@@ -48,7 +55,7 @@ export class AccountsService {
     try {
       return await this.db.transaction().execute(async (trx) => {
         const row = await this.users.create(
-          { email, displayName: input.displayName.trim(), passwordHash },
+          { email, displayName: cleanDisplayName(input.displayName), passwordHash },
           trx,
         )
         const session = await this.sessions.start({ ...row, session_version: 1 }, userAgent, trx)
@@ -92,12 +99,14 @@ export class AccountsService {
     if (changes.newPassword !== undefined) {
       checkPasswordStrength(changes.newPassword, changes.email ?? current?.email ?? '')
     }
+    const displayName =
+      changes.displayName === undefined ? undefined : cleanDisplayName(changes.displayName)
     const passwordHash = changes.newPassword ? await hashPassword(changes.newPassword) : undefined
     try {
       return await this.db.transaction().execute(async (trx) => {
         const row = await this.users.updateProfile(
           userId,
-          { email: changes.email?.trim(), displayName: changes.displayName?.trim(), passwordHash },
+          { email: changes.email?.trim(), displayName, passwordHash },
           trx,
         )
         if (!row) throw new InvalidCredentials()
@@ -126,4 +135,11 @@ export class AccountsService {
     if (!(await verifyPassword(stored?.password_hash ?? null, password))) throw new WrongPassword()
     await this.users.delete(userId)
   }
+}
+
+/** Display names are shown to other readers: stored as one line of plain text, never markup. */
+function cleanDisplayName(raw: string): string {
+  const name = cleanTitle(raw)
+  if (name === null) throw new InvalidDisplayName()
+  return name
 }

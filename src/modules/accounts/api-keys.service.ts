@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { DB } from '../../db/types.ts'
 import { sha256 } from '../../lib/hash.ts'
-import { ApiKeyNotFound } from './accounts.errors.ts'
+import { cleanTitle } from '../../lib/plain-text.ts'
+import { ApiKeyNotFound, InvalidApiKeyName } from './accounts.errors.ts'
 import { type ApiKeyRow, ApiKeysRepository } from './api-keys.repository.ts'
 
 export const API_KEY_SCOPES = ['catalog:read', 'catalog:write', 'admin'] as const
@@ -31,9 +32,12 @@ export class ApiKeysService {
     input: { name: string; scopes: ApiKeyScope[]; tier: ApiKeyTier },
     createdBy: number | null,
   ) {
+    // shown on admin pages: one line of plain text
+    const name = cleanTitle(input.name)
+    if (name === null) throw new InvalidApiKeyName()
     const key = `vk_${randomBytes(16).toString('base64url')}`
     const row = await this.keys.insert({
-      name: input.name,
+      name,
       prefix: key.slice(0, 9),
       keyHash: sha256(key),
       scopes: [...new Set(input.scopes)],

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import type { DB } from '../../db/types.ts'
+import { publishSecurityEvent } from '../../lib/app-events.ts'
 import { sha256 } from '../../lib/hash.ts'
 import type { AccessTokens } from './access-tokens.ts'
 import { InvalidRefreshToken, SessionRevoked } from './accounts.errors.ts'
@@ -60,6 +61,12 @@ export class SessionsService {
       if (row.used_at) {
         // revoked inside this transaction, committed before the client hears "invalid"
         await this.sessions.revokeFamily(row.family_id, trx)
+        publishSecurityEvent({
+          type: 'refresh_token_reused',
+          severity: 'critical',
+          userId: row.user_id,
+          detail: { familyId: row.family_id },
+        })
         return { reused: row.family_id }
       }
       const now = Date.now()

@@ -20,6 +20,14 @@ const CacheReport = Type.Object({
     bytes: Type.Integer(),
     maxBytes: Type.Integer(),
   }),
+  validated: Type.Object(
+    {
+      entries: Type.Integer(),
+      bytes: Type.Integer(),
+      maxBytes: Type.Integer(),
+    },
+    { description: 'hot answers kept parsed in front of L1, trusted until an invalidation' },
+  ),
   redis: Type.Object({
     configured: Type.Boolean(),
     status: Type.String({ description: 'ioredis connection status, e.g. ready, reconnecting' }),

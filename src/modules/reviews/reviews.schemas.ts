@@ -6,7 +6,7 @@ import { Pagination } from '../catalog/catalog.schemas.ts'
 export const REVIEW_SORTS = ['newest', 'highest', 'lowest', 'helpful'] as const
 export type ReviewSort = (typeof REVIEW_SORTS)[number]
 
-/** What is stored, after markup and control characters are removed (see review-text.ts). */
+/** What is stored, after markup and control characters are removed (see src/lib/plain-text.ts). */
 export const TITLE_MAX_LENGTH = 200
 export const BODY_MAX_LENGTH = 10_000
 

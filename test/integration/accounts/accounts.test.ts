@@ -213,6 +213,32 @@ describe('the account', () => {
     assert.equal(response.json().session, null)
   })
 
+  test('display names are stored as one line of plain text; one with no text left is a 400', async () => {
+    const { auth, user } = await register({
+      displayName: '<img src=x onerror=alert(1)>Ada\u202E <b>Lovelace</b>\n',
+    })
+    assert.equal(user.displayName, 'Ada Lovelace')
+    const stored = await db
+      .selectFrom('users')
+      .select('display_name')
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow()
+    assert.equal(stored.display_name, 'Ada Lovelace')
+    const empty = await app.inject({
+      method: 'PATCH',
+      url: '/api/me',
+      headers: auth,
+      payload: { displayName: '<script>alert(1)</script>' },
+    })
+    assertProblem(empty, 400, 'INVALID_DISPLAY_NAME')
+    const after = await db
+      .selectFrom('users')
+      .select('display_name')
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow()
+    assert.equal(after.display_name, 'Ada Lovelace', 'a refused change leaves the name as it was')
+  })
+
   test('changing the password needs the current one and ends the other sessions', async () => {
     const { payload, auth, session } = await register()
     const denied = await app.inject({

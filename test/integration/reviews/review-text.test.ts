@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
 import { sql } from 'kysely'
-import { cleanBody, cleanTitle } from '../../../src/modules/reviews/review-text.ts'
+import { cleanBody, cleanTitle } from '../../../src/lib/plain-text.ts'
 import { buildTestApp } from '../../helpers/app.ts'
 import { assertProblem } from '../../helpers/problem.ts'
 import { registerUser } from '../../helpers/users.ts'
