@@ -22,6 +22,7 @@ import reviewsRoutes from './modules/reviews/reviews.routes.ts'
 import searchRoutes from './modules/search/search.routes.ts'
 import securityEventsPlugin from './modules/security-events/security-events.plugin.ts'
 import securityEventsRoutes from './modules/security-events/security-events.routes.ts'
+import { lazyChildLoggerFactory } from './observability/lazy-request-logger.ts'
 import { loggerOptions } from './observability/logging.ts'
 import { requestIdGenerator } from './observability/request-id.ts'
 import authPlugin from './plugins/auth.ts'
@@ -51,6 +52,8 @@ export async function buildApp(config: Config, deps: AppDependencies) {
   const app = Fastify({
     // JSON lines, secrets redacted; pino-pretty in development only
     logger: loggerOptions(config),
+    // each request's child logger (request id bound) is built on its first line, not up front
+    childLoggerFactory: lazyChildLoggerFactory,
     // an incoming X-Request-Id is believed only from the proxies TRUST_PROXY lists by address
     // (a CIDR entry there trusts X-Forwarded-For, not request ids: those stay ours)
     genReqId: requestIdGenerator(trustedProxies(config) || null),

@@ -49,9 +49,11 @@ export default fp<{ config: Config }>(
     const maxQuery = config.QUERY_STRING_MAX_BYTES
     const maxDepth = config.JSON_MAX_DEPTH
 
-    app.addHook('onRequest', async (request) => {
+    // callback style: on every request, and an async hook costs a promise each time
+    app.addHook('onRequest', (request, _reply, done) => {
       const at = request.url.indexOf('?')
-      if (at !== -1 && request.url.length - at - 1 > maxQuery) throw new QueryTooLong(maxQuery)
+      if (at !== -1 && request.url.length - at - 1 > maxQuery) done(new QueryTooLong(maxQuery))
+      else done()
     })
 
     const parseJson = app.getDefaultJsonParser('error', 'error')

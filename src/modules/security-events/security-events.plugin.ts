@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Principal } from '../../plugins/auth.ts'
 import { SecurityEventsService } from './security-events.service.ts'
@@ -50,7 +51,13 @@ export default fp<SecurityEventsOptions>(
       await service.stop()
     })
 
-    app.addHook('onResponse', async (request, reply) => {
+    // callback style: every response passes here, and an async hook costs a promise each time
+    app.addHook('onResponse', (request, reply, done) => {
+      recordFromResponse(request, reply)
+      done()
+    })
+
+    function recordFromResponse(request: FastifyRequest, reply: FastifyReply) {
       const principal = request.principal
       const route = request.routeOptions.url
       if (!route) return
@@ -91,7 +98,7 @@ export default fp<SecurityEventsOptions>(
           detail: { apiKeyId: principal.keyId, tier: principal.tier, route },
         })
       }
-    })
+    }
   },
   { name: 'security-events', dependencies: ['database'] },
 )
