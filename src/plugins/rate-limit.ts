@@ -92,25 +92,43 @@ export default fp<{ config: Config }>(
       return principal
     }
 
-    async function callerOf(request: FastifyRequest): Promise<Caller> {
-      const byAddress = { key: `ip:${request.ip}`, kind: 'ip' as const, multiplier: 1 }
+    /**
+     * Who the request counts against. Anonymous requests (most of them) are answered without a
+     * promise: only a presented API key or token needs an await.
+     */
+    function callerOf(request: FastifyRequest): Caller | Promise<Caller> {
       const apiKey = request.headers['x-api-key']
-      if (typeof apiKey === 'string') {
-        const principal = await apiKeyOf(apiKey)
-        if (!principal) return { ...byAddress, userId: null }
-        const multiplier = multipliers[principal.tier] ?? 1
-        return { key: `key:${principal.keyId}`, kind: 'api-key', multiplier, userId: null }
+      if (typeof apiKey === 'string') return apiKeyCaller(request, apiKey)
+      const authorization = request.headers.authorization
+      if (authorization !== undefined) {
+        const bearer = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(authorization)
+        if (bearer) return tokenCaller(request, bearer[1]!)
       }
-      const bearer = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(request.headers.authorization ?? '')
-      if (bearer) {
-        try {
-          const { userId } = await app.accessTokens.verify(bearer[1]!)
-          return { key: `user:${userId}`, kind: 'user', multiplier: 1, userId }
-        } catch {
-          // an invalid token counts against the address that sent it
-        }
+      return addressCaller(request)
+    }
+
+    const addressCaller = (request: FastifyRequest): Caller => ({
+      key: `ip:${request.ip}`,
+      kind: 'ip',
+      multiplier: 1,
+      userId: null,
+    })
+
+    async function apiKeyCaller(request: FastifyRequest, apiKey: string): Promise<Caller> {
+      const principal = await apiKeyOf(apiKey)
+      if (!principal) return addressCaller(request)
+      const multiplier = multipliers[principal.tier] ?? 1
+      return { key: `key:${principal.keyId}`, kind: 'api-key', multiplier, userId: null }
+    }
+
+    async function tokenCaller(request: FastifyRequest, token: string): Promise<Caller> {
+      try {
+        const { userId } = await app.accessTokens.verify(token)
+        return { key: `user:${userId}`, kind: 'user', multiplier: 1, userId }
+      } catch {
+        // an invalid token counts against the address that sent it
+        return addressCaller(request)
       }
-      return { ...byAddress, userId: null }
     }
 
     function tiersFor(request: FastifyRequest): Tier[] | null {
@@ -161,7 +179,8 @@ export default fp<{ config: Config }>(
     app.addHook('onRequest', async (request, reply) => {
       const tiers = tiersFor(request)
       if (!tiers) return
-      const caller = await callerOf(request)
+      const found = callerOf(request)
+      const caller = found instanceof Promise ? await found : found
       let shown: LimitDecision | null = null
       for (const tier of tiers) {
         // auth routes are anonymous by nature: always counted by address (and then by account)
