@@ -176,25 +176,74 @@ export default fp<{ config: Config }>(
       throw new RateLimited()
     }
 
-    app.addHook('onRequest', async (request, reply) => {
-      const tiers = tiersFor(request)
-      if (!tiers) return
-      const found = callerOf(request)
-      const caller = found instanceof Promise ? await found : found
+    // auth routes are anonymous by nature: always counted by address (and then by account)
+    const countedAs = (request: FastifyRequest, tier: Tier, caller: Caller): Caller =>
+      tier === 'auth' ? { ...caller, key: `ip:${request.ip}`, kind: 'ip' } : caller
+
+    /** Refuses with 429 if `decision` does; either way it is the one the headers speak for. */
+    function enforce(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      tier: Tier,
+      counted: Caller,
+      decision: LimitDecision,
+    ) {
+      if (!decision.allowed) {
+        setHeaders(reply, decision)
+        refuse(request, reply, tier, counted, decision)
+      }
+    }
+
+    /** Every tier in this process, synchronously (no Redis, or its breaker is open). */
+    function countLocally(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      tiers: Tier[],
+      caller: Caller,
+    ) {
       let shown: LimitDecision | null = null
       for (const tier of tiers) {
-        // auth routes are anonymous by nature: always counted by address (and then by account)
-        const counted =
-          tier === 'auth' ? { ...caller, key: `ip:${request.ip}`, kind: 'ip' as const } : caller
-        const decision = await limiters.consume(tier, counted.key, counted.multiplier)
-        // the headers speak for the most specific tier the route is in
-        shown = decision
-        if (!decision.allowed) {
-          setHeaders(reply, decision)
-          refuse(request, reply, tier, counted, decision)
-        }
+        const counted = countedAs(request, tier, caller)
+        shown = limiters.consumeLocally(tier, counted.key, counted.multiplier)
+        enforce(request, reply, tier, counted, shown)
+      }
+      // the headers speak for the most specific tier the route is in
+      if (shown) setHeaders(reply, shown)
+    }
+
+    async function countShared(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      tiers: Tier[],
+      caller: Caller,
+    ) {
+      let shown: LimitDecision | null = null
+      for (const tier of tiers) {
+        const counted = countedAs(request, tier, caller)
+        shown = await limiters.consume(tier, counted.key, counted.multiplier)
+        enforce(request, reply, tier, counted, shown)
       }
       if (shown) setHeaders(reply, shown)
+    }
+
+    // Callback style: an anonymous caller counted in this process (no Redis, or Redis away) is
+    // decided without a promise; a cached read spends most of its time in hooks like this one.
+    app.addHook('onRequest', (request, reply, done) => {
+      const tiers = tiersFor(request)
+      if (!tiers) return done()
+      const found = callerOf(request)
+      if (found instanceof Promise || tiers.some((tier) => limiters.shared(tier))) {
+        Promise.resolve(found)
+          .then((caller) => countShared(request, reply, tiers, caller))
+          .then(() => done(), done)
+        return
+      }
+      try {
+        countLocally(request, reply, tiers, found)
+      } catch (error) {
+        return done(error as Error)
+      }
+      done()
     })
 
     // Logins (and registrations) are counted per account too, so that an attacker rotating

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
+import { LocalWindows, type WindowCount } from './local-windows.ts'
 import type { Tier, TierLimits, WindowLimit } from './rate-limit-tiers.ts'
 
 export interface LimitDecision {
@@ -34,7 +35,7 @@ const NOT_READY = /not ready/i
  * seeing the failure lets a breaker send the next requests straight to the twin.
  */
 class SharedWindow {
-  readonly memory: RateLimiterMemory
+  readonly local: LocalWindows
   private readonly redis: RateLimiterRedis | null
 
   constructor(
@@ -43,11 +44,12 @@ class SharedWindow {
     client: Redis | null,
     private readonly breaker: Breaker,
   ) {
-    const options = { points: window.points, duration: window.durationSeconds, keyPrefix }
-    this.memory = new RateLimiterMemory(options)
+    this.local = new LocalWindows(window.points, window.durationSeconds * 1000)
     this.redis = client
       ? new RateLimiterRedis({
-          ...options,
+          points: window.points,
+          duration: window.durationSeconds,
+          keyPrefix,
           storeClient: client,
           // a disconnected client fails at once (no offline queue) rather than queueing
           rejectIfRedisNotReady: true,
@@ -55,24 +57,34 @@ class SharedWindow {
       : null
   }
 
+  /** Whether this request must ask Redis (else the twin alone decides, synchronously). */
+  get shared(): boolean {
+    return this.redis !== null && !this.breaker.open()
+  }
+
+  /** Counts in the twin only: no Redis configured, or the breaker is open. */
+  consumeLocally(key: string): WindowCount {
+    return this.local.consume(key)
+  }
+
   /**
-   * Resolves with the counter either way: allowed or refused is read from consumedPoints. The
-   * twin counts every request too, so falling back to it never starts from a fresh budget, and
-   * the stricter of the two counts decides (a restarted Redis has forgotten its counters).
+   * Counts in the twin and in Redis. The twin counts every request too, so falling back to it
+   * never starts from a fresh budget, and the stricter of the two counts decides (a restarted
+   * Redis has forgotten its counters).
    */
-  async consume(key: string): Promise<{ res: RateLimiterRes; local: boolean }> {
-    const local = await this.memory.consume(key).catch(refusal)
-    if (!this.redis || this.breaker.open()) return { res: local, local: true }
+  async consume(key: string): Promise<{ count: WindowCount; local: boolean }> {
+    const local = this.local.consume(key)
+    if (!this.shared) return { count: local, local: true }
     try {
       const shared = await this.consumeInRedis(key)
-      return { res: shared.consumedPoints >= local.consumedPoints ? shared : local, local: false }
+      return { count: shared.consumedPoints >= local.consumedPoints ? shared : local, local: false }
     } catch (error) {
       // Redis failed: the twin decides. A command that failed slowly (a frozen Redis, a timeout)
       // also sends the next requests straight to it for a moment; a disconnected client fails
       // at once and needs no breaker.
       if (!NOT_READY.test((error as Error).message)) this.breaker.trip(error as Error)
       else this.breaker.report(error as Error)
-      return { res: local, local: true }
+      return { count: local, local: true }
     }
   }
 
@@ -84,12 +96,6 @@ class SharedWindow {
       throw error
     }
   }
-}
-
-// rate-limiter-flexible rejects with the counter when a limit is exceeded
-function refusal(error: unknown): RateLimiterRes {
-  if (error instanceof RateLimiterRes) return error
-  throw error
 }
 
 class Breaker {
@@ -115,12 +121,18 @@ class Breaker {
   }
 }
 
+interface TierWindows {
+  long: SharedWindow
+  burst: SharedWindow | null
+}
+
 /**
  * All the windows of all the tiers. API keys get limiters of their own, their points multiplied
  * by the key's tier (a partner key may do five times what an anonymous client may).
  */
 export class RateLimiters {
-  private readonly windows = new Map<string, SharedWindow>()
+  // per tier, per API-key multiplier: the long window and the burst window (if any)
+  private readonly windows = new Map<Tier, Map<number, TierWindows>>()
   private readonly breaker: Breaker
 
   constructor(
@@ -132,40 +144,73 @@ export class RateLimiters {
     this.breaker = new Breaker(logger)
   }
 
-  private windowFor(tier: Tier, which: 'long' | 'burst', multiplier: number): SharedWindow | null {
-    const base = this.limits[tier][which]
-    if (!base) return null
-    const name = `${tier}:${which}:${multiplier}`
-    let window = this.windows.get(name)
-    if (!window) {
-      const scaled = { ...base, points: Math.max(1, Math.floor(base.points * multiplier)) }
-      window = new SharedWindow(scaled, `${this.prefix}:${name}`, this.client, this.breaker)
-      this.windows.set(name, window)
+  private windowsFor(tier: Tier, multiplier: number): TierWindows {
+    let byMultiplier = this.windows.get(tier)
+    if (!byMultiplier) {
+      byMultiplier = new Map()
+      this.windows.set(tier, byMultiplier)
     }
-    return window
+    let pair = byMultiplier.get(multiplier)
+    if (!pair) {
+      pair = {
+        long: this.newWindow(tier, 'long', multiplier)!,
+        burst: this.newWindow(tier, 'burst', multiplier),
+      }
+      byMultiplier.set(multiplier, pair)
+    }
+    return pair
   }
 
-  /** Counts one request of `key` in both windows of `tier`. */
+  private newWindow(tier: Tier, which: 'long' | 'burst', multiplier: number): SharedWindow | null {
+    const base = this.limits[tier][which]
+    if (!base) return null
+    const scaled = { ...base, points: Math.max(1, Math.floor(base.points * multiplier)) }
+    const prefix = `${this.prefix}:${tier}:${which}:${multiplier}`
+    return new SharedWindow(scaled, prefix, this.client, this.breaker)
+  }
+
+  /** Whether counting `tier` must ask Redis now; if not, consumeLocally decides at once. */
+  shared(tier: Tier, multiplier = 1): boolean {
+    return this.windowsFor(tier, multiplier).long.shared
+  }
+
+  /** Counts one request of `key` in both windows of `tier`, in this process only. */
+  consumeLocally(tier: Tier, key: string, multiplier = 1): LimitDecision {
+    const { long, burst } = this.windowsFor(tier, multiplier)
+    return decide(long, long.consumeLocally(key), burst, burst?.consumeLocally(key), true)
+  }
+
+  /** Counts one request of `key` in both windows of `tier`, in Redis when it answers. */
   async consume(tier: Tier, key: string, multiplier = 1): Promise<LimitDecision> {
-    const long = this.windowFor(tier, 'long', multiplier)!
-    const burst = this.windowFor(tier, 'burst', multiplier)
+    const { long, burst } = this.windowsFor(tier, multiplier)
     const [l, b] = await Promise.all([long.consume(key), burst?.consume(key)])
-    const longRefused = l.res.consumedPoints > long.window.points
-    const burstRefused = b !== undefined && b.res.consumedPoints > burst!.window.points
-    // the window that speaks: the one that refused, else the one with fewer points left
-    const speaking =
-      burstRefused && !longRefused
-        ? { w: burst!, r: b!.res }
-        : longRefused || !b || l.res.remainingPoints <= b.res.remainingPoints
-          ? { w: long, r: l.res }
-          : { w: burst!, r: b.res }
-    return {
-      allowed: !longRefused && !burstRefused,
-      limit: speaking.w.window.points,
-      remaining: speaking.r.remainingPoints,
-      resetSeconds: Math.max(1, Math.ceil(speaking.r.msBeforeNext / 1000)),
-      refusedBy: longRefused ? 'long' : burstRefused ? 'burst' : null,
-      local: l.local || (b?.local ?? false),
-    }
+    return decide(long, l.count, burst, b?.count, l.local || (b?.local ?? false))
+  }
+}
+
+/** A request passes when both windows allow it; the headers speak for the tighter one. */
+function decide(
+  long: SharedWindow,
+  l: WindowCount,
+  burst: SharedWindow | null,
+  b: WindowCount | undefined,
+  local: boolean,
+): LimitDecision {
+  const longRefused = l.consumedPoints > long.window.points
+  const burstRefused = b !== undefined && b.consumedPoints > burst!.window.points
+  // the window that speaks: the one that refused, else the one with fewer points left
+  const speaking =
+    burstRefused && !longRefused
+      ? { w: burst!, r: b! }
+      : longRefused || !b || l.remainingPoints <= b.remainingPoints
+        ? { w: long, r: l }
+        : { w: burst!, r: b }
+  return {
+    allowed: !longRefused && !burstRefused,
+    limit: speaking.w.window.points,
+    remaining: speaking.r.remainingPoints,
+    resetSeconds: Math.max(1, Math.ceil(speaking.r.msBeforeNext / 1000)),
+    refusedBy: longRefused ? 'long' : burstRefused ? 'burst' : null,
+    local,
   }
 }
