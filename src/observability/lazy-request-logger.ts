@@ -1,7 +1,5 @@
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
-import type { Bindings, ChildLoggerOptions, Level, LogFn } from 'pino'
-
-type Method = Level
+import type { Bindings, ChildLoggerOptions, Level } from 'pino'
 
 /**
  * Fastify gives every request a pino child bound to its request id. Building a child serializes
@@ -53,18 +51,29 @@ export class LazyRequestLogger {
       : this.bindingsOf
   }
 
-  fatal: LogFn = this.method('fatal')
-  error: LogFn = this.method('error')
-  warn: LogFn = this.method('warn')
-  info: LogFn = this.method('info')
-  debug: LogFn = this.method('debug')
-  trace: LogFn = this.method('trace')
-  silent: LogFn = () => {}
+  // prototype methods, not per-instance closures: one of these objects is made per request
+  fatal(...args: unknown[]) {
+    this.write('fatal', args)
+  }
+  error(...args: unknown[]) {
+    this.write('error', args)
+  }
+  warn(...args: unknown[]) {
+    this.write('warn', args)
+  }
+  info(...args: unknown[]) {
+    this.write('info', args)
+  }
+  debug(...args: unknown[]) {
+    this.write('debug', args)
+  }
+  trace(...args: unknown[]) {
+    this.write('trace', args)
+  }
+  silent() {}
 
-  private method(level: Method): LogFn {
-    return ((...args: Parameters<LogFn>) => {
-      if (this.isLevelEnabled(level)) (this.real[level] as LogFn)(...args)
-    }) as LogFn
+  private write(level: Level, args: unknown[]) {
+    if (this.isLevelEnabled(level)) (this.real[level] as (...a: unknown[]) => void)(...args)
   }
 }
 
