@@ -121,6 +121,17 @@ export class CacheService {
   }
 
   /**
+   * The validated answer for `key` (counted as a hit), or undefined: then getOrProduce decides.
+   * Synchronous, so that the commonest answer of all, a hit, costs no promise.
+   */
+  peek(category: CacheCategory, key: string): CachedResponse | undefined {
+    if (!this.enabled) return undefined
+    const ready = this.validated.get(`${category}:${key}`)
+    if (ready) this.counters.get(category)!.hits++
+    return ready
+  }
+
+  /**
    * The cached response for `key`, or `produce()`'s, cached under `tags`. One producer per key
    * at a time (bentocache's stampede lock); an expired entry within grace is served while a
    * refresh runs. Errors from `produce` (a 404, a database outage) are rethrown as they were.

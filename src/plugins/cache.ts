@@ -3,7 +3,12 @@ import etag from '@fastify/etag'
 import type { FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
-import { type CacheCategory, CacheService } from '../cache/cache-service.ts'
+import {
+  type CacheCategory,
+  type CachedResponse,
+  CacheService,
+  type CacheStatus,
+} from '../cache/cache-service.ts'
 import { CACHE_CHANNEL, type ChangeNotification, tagsForChange } from '../cache/db-invalidation.ts'
 import { busConnectionOptions, createRedis } from '../cache/redis.ts'
 import type { Config } from '../config.ts'
@@ -24,8 +29,13 @@ declare module 'fastify' {
   interface FastifyInstance {
     cache: CacheService
     redis: Redis | null
-    /** Answers from the cache (X-Cache: HIT, STALE) or from `load` (MISS), with an ETag. */
-    sendCached<T>(reply: FastifyReply, options: CachedRouteOptions<T>): Promise<FastifyReply>
+    /**
+     * Answers from the cache (X-Cache: HIT, STALE) or from `load` (MISS), with an ETag. A hit
+     * already validated is sent at once and undefined returned; otherwise a promise that
+     * settles once the reply is sent. Either way the handler returns what it got: the reply is
+     * sent, nothing is left for Fastify to send.
+     */
+    sendCached<T>(reply: FastifyReply, options: CachedRouteOptions<T>): Promise<void> | undefined
   }
 }
 
@@ -76,9 +86,27 @@ export default fp<{ config: Config }>(
     app.decorate('redis', redis)
     await app.register(etag)
 
-    app.decorate('sendCached', async function sendCached<
-      T,
-    >(reply: FastifyReply, options: CachedRouteOptions<T>) {
+    function send(
+      reply: FastifyReply,
+      visibility: CachedRouteOptions<unknown>['visibility'],
+      entry: CachedResponse,
+      status: CacheStatus,
+    ) {
+      reply.header('x-cache', status)
+      reply.header('etag', entry.etag)
+      if (visibility === 'private') {
+        reply.header('cache-control', PRIVATE_CACHE_CONTROL)
+        reply.header('vary', 'Authorization')
+      } else {
+        reply.header('cache-control', PUBLIC_CACHE_CONTROL)
+      }
+      return reply.type('application/json; charset=utf-8').send(entry.body)
+    }
+
+    async function produceAndSend<T>(
+      reply: FastifyReply,
+      options: CachedRouteOptions<T>,
+    ): Promise<void> {
       const { entry, status } = await cache.getOrProduce(
         options.category,
         options.key,
@@ -90,15 +118,19 @@ export default fp<{ config: Config }>(
           return { body, etag: etagOf(body), tags: options.tagsOf?.(value) }
         },
       )
-      reply.header('x-cache', status)
-      reply.header('etag', entry.etag)
-      if (options.visibility === 'private') {
-        reply.header('cache-control', PRIVATE_CACHE_CONTROL)
-        reply.header('vary', 'Authorization')
-      } else {
-        reply.header('cache-control', PUBLIC_CACHE_CONTROL)
+      send(reply, options.visibility, entry, status)
+    }
+
+    app.decorate('sendCached', function sendCached<
+      T,
+    >(reply: FastifyReply, options: CachedRouteOptions<T>) {
+      // a validated hit is answered at once; a handler that returns this undefined has replied
+      const ready = cache.peek(options.category, options.key)
+      if (ready) {
+        send(reply, options.visibility, ready, 'HIT')
+        return undefined
       }
-      return reply.type('application/json; charset=utf-8').send(entry.body)
+      return produceAndSend(reply, options)
     })
 
     const pending = new Set<string>()

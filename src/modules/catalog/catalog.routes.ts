@@ -34,7 +34,7 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: BookPage, ...problemResponses() },
       },
     },
-    async (request, reply) =>
+    (request, reply) =>
       app.sendCached(reply, {
         category: 'books',
         key: `list:${canonicalQuery(request.query)}`,
@@ -54,7 +54,7 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: BookDetail, ...problemResponses(404) },
       },
     },
-    async (request, reply) =>
+    (request, reply) =>
       app.sendCached(reply, {
         category: 'books',
         key: `book:${request.params.id}`,
@@ -76,7 +76,7 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: BookDetail, ...problemResponses(404) },
       },
     },
-    async (request, reply) =>
+    (request, reply) =>
       app.sendCached(reply, {
         category: 'books',
         key: `isbn:${request.params.isbn.replace(/[\s-]/g, '').toUpperCase()}`,
@@ -97,7 +97,7 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Page(AuthorSummary), ...problemResponses() },
       },
     },
-    async (request, reply) =>
+    (request, reply) =>
       app.sendCached(reply, {
         category: 'books',
         key: `authors:${canonicalQuery(request.query)}`,
@@ -117,7 +117,7 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: AuthorDetail, ...problemResponses(404) },
       },
     },
-    async (request, reply) =>
+    (request, reply) =>
       app.sendCached(reply, {
         category: 'books',
         key: `author:${request.params.id}`,
@@ -158,7 +158,7 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SeriesDetail, ...problemResponses(404) },
       },
     },
-    async (request, reply) =>
+    (request, reply) =>
       app.sendCached(reply, {
         category: 'books',
         key: `series:${request.params.id}`,

@@ -33,7 +33,7 @@ const recommendationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: RecommendationList, ...problemResponses(404) },
       },
     },
-    async (request, reply) =>
+    (request, reply) =>
       app.sendCached(reply, {
         category: 'recommendations',
         key: `similar:${request.params.id}:${request.query.limit}`,

@@ -26,7 +26,7 @@ const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SearchResponse, ...problemResponses() },
       },
     },
-    async (request, reply) =>
+    (request, reply) =>
       app.sendCached(reply, {
         category: 'search',
         key: `search:${canonicalQuery(request.query)}`,
@@ -46,7 +46,7 @@ const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SuggestResponse, ...problemResponses() },
       },
     },
-    async (request, reply) =>
+    (request, reply) =>
       app.sendCached(reply, {
         category: 'search',
         key: `suggest:${canonicalQuery(request.query)}`,
