@@ -53,7 +53,6 @@ test('an admin watches Victoria in the browser', { skip, timeout: 180_000 }, asy
   }
 
   const profile = await mkdtemp(join(tmpdir(), 'victoria-chromium-'))
-  t.after(() => rm(profile, { recursive: true, force: true }))
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -69,7 +68,12 @@ test('an admin watches Victoria in the browser', { skip, timeout: 180_000 }, asy
       '--disable-sync',
     ],
   })
-  t.after(() => browser.close())
+  // one hook, in this order: node:test runs after-hooks first-registered first, and removing the
+  // profile while Chromium still writes to it fails (ENOTEMPTY) and leaves Chromium running
+  t.after(async () => {
+    await browser.close()
+    await rm(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 })
+  })
   const page = browser.pages()[0] ?? (await browser.newPage())
   const problems: string[] = []
   page.on('console', (message) => {
