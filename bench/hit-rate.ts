@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
+import { mulberry32 } from '../src/lib/seeded-random.ts'
 import { intFlag, parseArgs } from './lib/args.ts'
 import { createCatalog, query } from './lib/catalog.ts'
 import { onCleanup, runMain } from './lib/cleanup.ts'
@@ -11,7 +12,7 @@ import { type ChildServer, freePort, startTsx, waitFor } from './lib/processes.t
 import { redisReachable } from './lib/redis.ts'
 import { fmt } from './lib/stats.ts'
 import { VICTORIA_BENCH_ENV } from './lib/victoria-env.ts'
-import { mulberry32, ZipfSampler } from './lib/zipf.ts'
+import { ZipfSampler } from './lib/zipf.ts'
 
 /**
  * `npm run bench:hitrate`: the response cache's hit rate under a Zipf-distributed read mix over

@@ -10,6 +10,7 @@ import { migrate } from '../db/migrator.ts'
 import { importGoodbooks } from '../import/goodbooks-import.ts'
 import { readBooks, resolveCsv } from '../import/goodbooks-reader.ts'
 import { runMaintenanceJob } from '../jobs/maintenance.ts'
+import { mulberry32 } from '../lib/seeded-random.ts'
 import { RecommendationsRepository } from '../modules/recommendations/recommendations.repository.ts'
 
 /**
@@ -39,18 +40,6 @@ const K = 10
 function usage(): never {
   process.stderr.write('usage: npm run eval:recs [-- --users N (default 2000) --seed S (42)]\n')
   process.exit(2)
-}
-
-/** mulberry32: a small seeded generator, so a sample is the same on every machine. */
-function seeded(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 async function readRatings(dir: string): Promise<Rating[]> {
@@ -150,7 +139,7 @@ async function main(): Promise<number> {
   const eligible = [...byUser.keys()]
     .filter((u) => byUser.get(u)!.length >= 2)
     .sort((a, b) => a - b)
-  const random = seeded(options.seed)
+  const random = mulberry32(options.seed)
   for (let i = eligible.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1))
     ;[eligible[i], eligible[j]] = [eligible[j]!, eligible[i]!]

@@ -1,23 +1,12 @@
 import { base, en, Faker } from '@faker-js/faker'
 import { isValidIsbn13 } from '../lib/isbn.ts'
+import { mulberry32 } from '../lib/seeded-random.ts'
 
 /**
  * Generators for synthetic books. Faker supplies the vocabulary (names, words) once; the
  * per-field choices use a small seeded PRNG, which is far cheaper than a faker call per field
  * and keeps a million books to a few seconds of generation. Same seed, same books.
  */
-
-/** mulberry32: a tiny, fast, seedable PRNG returning [0, 1). */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 /**
  * Synthetic ISBN-13s live under 979-0, the prefix reserved for printed music (ISMN): no book ISBN
@@ -63,7 +52,7 @@ const SUBTITLES = ['A Novel', 'A Memoir', 'Stories', 'A Mystery', 'A Love Story'
 export function createVocabulary(seed: number): Vocabulary {
   const faker = new Faker({ locale: [en, base] })
   faker.seed(seed)
-  const random = createRandom(seed)
+  const random = mulberry32(seed)
   const words = faker.definitions.word
   // only single words read well in titles
   const adjectives = words.adjective.filter((w) => /^[a-z]+$/.test(w)).map(cap)

@@ -22,7 +22,10 @@ const LAG_DEGRADED_MS = 200
 const DISK_MIN_FREE_BYTES = 256 * 1024 * 1024
 const DISK_MIN_FREE_RATIO = 0.05
 
-export async function timed(check: () => Promise<unknown>): Promise<DependencyCheck> {
+/** Runs `check` with a time limit: ok with its response time, or down with the reason. */
+export async function timed(
+  check: () => Promise<unknown>,
+): Promise<DependencyCheck & { status: 'ok' | 'down'; responseTimeMs: number }> {
   const started = performance.now()
   let timer: NodeJS.Timeout | undefined
   try {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { sql } from 'kysely'
 import { Type } from 'typebox'
 import { pendingMigrations } from '../db/migrator.ts'
+import { timed } from '../observability/dependencies.ts'
 import { type HealthOptions, healthReport } from '../observability/health-report.ts'
 import { Health } from '../observability/health-schema.ts'
 
@@ -15,8 +16,6 @@ const Readiness = Type.Object({
   status: Type.Enum(['ok', 'down']),
   checks: Type.Object({ database: Check, migrations: Check }),
 })
-
-const READY_TIMEOUT_MS = 2_000
 
 /**
  * Kubernetes-style probes. Liveness touches no dependency, so a database outage never gets a
@@ -75,32 +74,5 @@ const health: FastifyPluginAsyncTypebox<HealthOptions> = async (app, opts) => {
     },
   )
 }
-
-async function timed(check: () => Promise<unknown>) {
-  const started = performance.now()
-  let timer: NodeJS.Timeout | undefined
-  try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)),
-          READY_TIMEOUT_MS,
-        )
-      }),
-    ])
-    return { status: 'ok' as const, responseTimeMs: elapsed(started) }
-  } catch (error) {
-    return {
-      status: 'down' as const,
-      responseTimeMs: elapsed(started),
-      detail: (error as Error).message,
-    }
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
-const elapsed = (started: number) => Math.round((performance.now() - started) * 100) / 100
 
 export default health
