@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { type Compilable, CompiledQuery, sql } from 'kysely'
+import { type Compilable, sql } from 'kysely'
 import { importSynthetic } from '../../../src/import/synthetic.ts'
 import { BooksRepository } from '../../../src/modules/catalog/books.repository.ts'
 import { createTestDatabase } from '../../helpers/database.ts'
+import { explainPlan, type PlanNode } from '../../helpers/plans.ts'
 
 /**
  * The catalog's hot queries use indexes on a 100k-book catalog: the plans of exactly the SQL the
@@ -16,27 +17,7 @@ const repository = new BooksRepository(database.db)
 // tables that grow with the catalog; `genres` is a reference list of ~25 rows, read whole
 const GROWING_TABLES = ['books', 'book_genres', 'book_authors', 'book_series', 'authors', 'series']
 
-interface PlanNode {
-  'Node Type': string
-  'Relation Name'?: string
-  'Index Name'?: string
-  Plans?: PlanNode[]
-}
-
-function nodes(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodes)]
-}
-
-async function explain(query: Compilable) {
-  const compiled = query.compile()
-  const result = await database.db.executeQuery<{ 'QUERY PLAN': unknown }>(
-    CompiledQuery.raw(`EXPLAIN (FORMAT JSON) ${compiled.sql}`, [...compiled.parameters]),
-  )
-  const raw = result.rows[0]!['QUERY PLAN']
-  // pg parses the json column; PGlite may hand it back as text
-  const parsed = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[]
-  return nodes(parsed[0]!.Plan)
-}
+const explain = (query: Compilable) => explainPlan(database.db, query.compile())
 
 /** No sequential scan of a growing table, and at least one of `indexes` in the plan. */
 function assertIndexed(plan: PlanNode[], ...indexes: string[]) {

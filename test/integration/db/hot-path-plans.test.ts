@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { CompiledQuery as Compiled, type CompiledQuery, type Kysely, sql } from 'kysely'
+import { type CompiledQuery, type Kysely, sql } from 'kysely'
 import type { DB } from '../../../src/db/types.ts'
 import { importSynthetic } from '../../../src/import/synthetic.ts'
 import { runMaintenanceJob } from '../../../src/jobs/maintenance.ts'
@@ -10,6 +10,7 @@ import { OrdersRepository } from '../../../src/modules/orders/orders.repository.
 import { RecommendationsRepository } from '../../../src/modules/recommendations/recommendations.repository.ts'
 import { ReviewsRepository } from '../../../src/modules/reviews/reviews.repository.ts'
 import { createTestDatabase } from '../../helpers/database.ts'
+import { describePlan, explainPlan } from '../../helpers/plans.ts'
 
 /**
  * The reader-side hot paths use indexes on a 100k-book catalog with readers, reviews, libraries
@@ -36,15 +37,6 @@ const GROWING = [
   'order_items',
 ]
 
-interface PlanNode {
-  'Node Type': string
-  'Relation Name'?: string
-  'Index Name'?: string
-  Plans?: PlanNode[]
-}
-
-const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodes)]
-
 /** Runs `run` against a Kysely that records every query it sends, compiled. */
 async function capture(run: (db: Kysely<DB>) => Promise<unknown>): Promise<CompiledQuery[]> {
   const compiled: CompiledQuery[] = []
@@ -62,19 +54,7 @@ async function capture(run: (db: Kysely<DB>) => Promise<unknown>): Promise<Compi
   return compiled
 }
 
-async function explain(query: CompiledQuery): Promise<PlanNode[]> {
-  const result = await database.db.executeQuery<{ 'QUERY PLAN': unknown }>(
-    Compiled.raw(`EXPLAIN (FORMAT JSON) ${query.sql}`, [...query.parameters]),
-  )
-  const raw = result.rows[0]!['QUERY PLAN']
-  const parsed = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[]
-  return nodes(parsed[0]!.Plan)
-}
-
-const describePlan = (plan: PlanNode[]) =>
-  plan
-    .map((n) => `${n['Node Type']} ${n['Relation Name'] ?? ''} ${n['Index Name'] ?? ''}`.trim())
-    .join(' | ')
+const explain = (query: CompiledQuery) => explainPlan(database.db, query)
 
 /**
  * No sequential scan of a growing table, and each of `indexes` somewhere in the plans (an

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { CompiledQuery, type RawBuilder, sql } from 'kysely'
+import { type RawBuilder, sql } from 'kysely'
 import { importSynthetic } from '../../../src/import/synthetic.ts'
 import {
   type SearchMatch,
   SearchRepository,
 } from '../../../src/modules/search/search.repository.ts'
 import { createTestDatabase } from '../../helpers/database.ts'
+import { describePlan, explainPlan, type PlanNode } from '../../helpers/plans.ts'
 
 /**
  * Search and suggest use their indexes (GIN full-text, trigram, prefix) on a 100k-book catalog:
@@ -26,29 +27,7 @@ const GROWING_TABLES = [
   'series',
 ]
 
-interface PlanNode {
-  'Node Type': string
-  'Relation Name'?: string
-  'Index Name'?: string
-  Plans?: PlanNode[]
-}
-
-const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodes)]
-
-async function explain(query: RawBuilder<unknown>) {
-  const compiled = query.compile(database.db)
-  const result = await database.db.executeQuery<{ 'QUERY PLAN': unknown }>(
-    CompiledQuery.raw(`EXPLAIN (FORMAT JSON) ${compiled.sql}`, [...compiled.parameters]),
-  )
-  const raw = result.rows[0]!['QUERY PLAN']
-  const parsed = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[]
-  return nodes(parsed[0]!.Plan)
-}
-
-const describePlan = (plan: PlanNode[]) =>
-  plan
-    .map((n) => `${n['Node Type']} ${n['Relation Name'] ?? ''} ${n['Index Name'] ?? ''}`)
-    .join(' | ')
+const explain = (query: RawBuilder<unknown>) => explainPlan(database.db, query.compile(database.db))
 
 /** No sequential scan of a growing table, and every one of `indexes` in the plan. */
 function assertIndexed(plan: PlanNode[], ...indexes: string[]) {
