@@ -4,13 +4,13 @@ import { loadConfig } from '../src/config.ts'
 import type { Database } from '../src/db/database.ts'
 import { Observability } from '../src/observability/observability.ts'
 import { insertBookWithAuthor } from '../test/helpers/catalog.ts'
-import { intFlag, parseArgs } from './lib/args.ts'
+import { intFlag, LOAD_BENCH_OPTIONS, parseArgs } from './lib/args.ts'
 import { createCatalog } from './lib/catalog.ts'
 import { onCleanup, runMain } from './lib/cleanup.ts'
 import { describeEnvironment, describeLoad } from './lib/environment.ts'
 import { measureWithCpu, type Sample } from './lib/load.ts'
 import { RESULTS_DIR, SERVER } from './lib/paths.ts'
-import { chooseEngine, DEFAULT_ADMIN_URL, serverVersion } from './lib/postgres.ts'
+import { chooseEngine, serverVersion } from './lib/postgres.ts'
 import { freePort, startTsx, waitFor } from './lib/processes.ts'
 import { fmt, median, ratio } from './lib/stats.ts'
 import { VICTORIA_BENCH_ENV } from './lib/victoria-env.ts'
@@ -26,13 +26,7 @@ import { VICTORIA_BENCH_ENV } from './lib/victoria-env.ts'
 
 const { values } = parseArgs({
   options: {
-    engine: { type: 'string' },
-    runs: { type: 'string' },
-    duration: { type: 'string' },
-    connections: { type: 'string' },
-    warmup: { type: 'string' },
-    'admin-url': { type: 'string', default: DEFAULT_ADMIN_URL },
-    'no-write': { type: 'boolean', default: false },
+    ...LOAD_BENCH_OPTIONS,
   },
 })
 const runs = intFlag(values, 'runs', 5, 3, 30)

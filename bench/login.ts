@@ -3,12 +3,12 @@ import { join } from 'node:path'
 import { verify } from '@node-rs/argon2'
 import autocannon from 'autocannon'
 import { hashPassword } from '../src/modules/accounts/passwords.ts'
-import { intFlag, parseArgs } from './lib/args.ts'
+import { intFlag, LOAD_BENCH_OPTIONS, parseArgs } from './lib/args.ts'
 import { createCatalog } from './lib/catalog.ts'
 import { onCleanup, runMain } from './lib/cleanup.ts'
 import { describeEnvironment, describeLoad } from './lib/environment.ts'
 import { RESULTS_DIR, SERVER } from './lib/paths.ts'
-import { chooseEngine, DEFAULT_ADMIN_URL, serverVersion } from './lib/postgres.ts'
+import { chooseEngine, serverVersion } from './lib/postgres.ts'
 import { freePort, startTsx, waitFor } from './lib/processes.ts'
 import { fmt, fmtRatio, median, ratio } from './lib/stats.ts'
 import { VICTORIA_BENCH_ENV } from './lib/victoria-env.ts'
@@ -25,14 +25,8 @@ import { VICTORIA_BENCH_ENV } from './lib/victoria-env.ts'
 
 const { values } = parseArgs({
   options: {
-    engine: { type: 'string' },
-    runs: { type: 'string' },
-    duration: { type: 'string' },
-    connections: { type: 'string' },
-    warmup: { type: 'string' },
+    ...LOAD_BENCH_OPTIONS,
     iterations: { type: 'string' },
-    'admin-url': { type: 'string', default: DEFAULT_ADMIN_URL },
-    'no-write': { type: 'boolean', default: false },
   },
 })
 const runs = intFlag(values, 'runs', 3, 1, 20)

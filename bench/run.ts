@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../src/config.ts'
-import { intFlag, parseArgs } from './lib/args.ts'
+import { intFlag, LOAD_BENCH_OPTIONS, parseArgs } from './lib/args.ts'
 import { RequestRecorder, type Stages } from './lib/capture.ts'
 import { createCatalog, query } from './lib/catalog.ts'
 import { onCleanup, runMain } from './lib/cleanup.ts'
@@ -10,7 +10,7 @@ import { describeEnvironment } from './lib/environment.ts'
 import { explainStages, type PlannedStatement } from './lib/explain.ts'
 import { measureWithCpu, type Sample } from './lib/load.ts'
 import { CEILING_SERVER, RAW_SQL_SERVER, RESULTS_DIR, SERVER } from './lib/paths.ts'
-import { chooseEngine, DEFAULT_ADMIN_URL, serverVersion } from './lib/postgres.ts'
+import { chooseEngine, serverVersion } from './lib/postgres.ts'
 import { type ChildServer, freePort, startTsx, waitFor } from './lib/processes.ts'
 import {
   type BenchResult,
@@ -40,16 +40,10 @@ import { VICTORIA_BENCH_ENV } from './lib/victoria-env.ts'
 
 const { values } = parseArgs({
   options: {
-    engine: { type: 'string' },
-    runs: { type: 'string' },
-    duration: { type: 'string' },
-    connections: { type: 'string' },
-    warmup: { type: 'string' },
+    ...LOAD_BENCH_OPTIONS,
     scenarios: { type: 'string' },
     pool: { type: 'string' },
     synthetic: { type: 'string' },
-    'admin-url': { type: 'string', default: DEFAULT_ADMIN_URL },
-    'no-write': { type: 'boolean', default: false },
     // KEY=VALUE settings for the cache-on Victoria (A/B runs of a cache setting)
     env: { type: 'string', multiple: true },
   },

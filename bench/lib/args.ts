@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { DEFAULT_ADMIN_URL } from './postgres.ts'
 
 /** Integer flags with bounds, so a typo fails before minutes of setup rather than after. */
 export function intFlag(
@@ -16,5 +17,19 @@ export function intFlag(
   }
   return value
 }
+
+/**
+ * The options every load benchmark takes (`--engine --runs --duration --connections --warmup
+ * --admin-url --no-write`), for parseArgs; each script adds its own and picks its defaults.
+ */
+export const LOAD_BENCH_OPTIONS = {
+  engine: { type: 'string' },
+  runs: { type: 'string' },
+  duration: { type: 'string' },
+  connections: { type: 'string' },
+  warmup: { type: 'string' },
+  'admin-url': { type: 'string', default: DEFAULT_ADMIN_URL },
+  'no-write': { type: 'boolean', default: false },
+} as const
 
 export { parseArgs }
