@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../../db/types.ts'
 import { decodeCursor, keysetPage } from '../../lib/cursor.ts'
-import { InvalidRange } from '../../lib/errors.ts'
+import { assertYearRange } from '../../lib/errors.ts'
 import { parseIsbn } from '../../lib/isbn.ts'
 import { AuthorsRepository } from './authors.repository.ts'
 import { type BookFilters, BooksRepository } from './books.repository.ts'
@@ -32,13 +32,7 @@ export class CatalogService {
   }
 
   async listBooks(query: BookListQuery) {
-    if (
-      query.yearFrom !== undefined &&
-      query.yearTo !== undefined &&
-      query.yearFrom > query.yearTo
-    ) {
-      throw new InvalidRange(`yearFrom (${query.yearFrom}) is after yearTo (${query.yearTo})`)
-    }
+    assertYearRange(query)
     const after = query.cursor ? decodeCursor(query.cursor, query.sort) : undefined
     const filters: BookFilters = {
       authorId: query.author,

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../../db/types.ts'
 import { decodeCursor, encodeCursor } from '../../lib/cursor.ts'
-import { InvalidCursor, InvalidRange } from '../../lib/errors.ts'
+import { assertYearRange, InvalidCursor } from '../../lib/errors.ts'
 import { parseIsbn } from '../../lib/isbn.ts'
 import { toBookSummary } from '../catalog/catalog.mappers.ts'
 import { UnknownGenre } from './search.errors.ts'
@@ -35,13 +35,7 @@ export class SearchService {
   }
 
   async search(query: SearchQuery): Promise<SearchResponse> {
-    if (
-      query.yearFrom !== undefined &&
-      query.yearTo !== undefined &&
-      query.yearFrom > query.yearTo
-    ) {
-      throw new InvalidRange(`yearFrom (${query.yearFrom}) is after yearTo (${query.yearTo})`)
-    }
+    assertYearRange(query)
     // the cursor belongs to one ordering; a relevance cursor is refused by "popular"
     const after = query.cursor ? decodeCursor(query.cursor, query.sort) : undefined
     if (after && typeof after.value !== 'number') throw new InvalidCursor()
