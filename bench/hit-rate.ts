@@ -6,9 +6,15 @@ import { intFlag, parseArgs } from './lib/args.ts'
 import { createCatalog, query } from './lib/catalog.ts'
 import { onCleanup, runMain } from './lib/cleanup.ts'
 import { describeEnvironment, describeLoad } from './lib/environment.ts'
-import { RESULTS_DIR, SERVER } from './lib/paths.ts'
+import { RESULTS_DIR } from './lib/paths.ts'
 import { chooseEngine, DEFAULT_ADMIN_URL } from './lib/postgres.ts'
-import { type ChildServer, freePort, startTsx, waitFor } from './lib/processes.ts'
+import {
+  buildVictoria,
+  type ChildServer,
+  freePort,
+  startVictoria,
+  waitFor,
+} from './lib/processes.ts'
 import { redisReachable } from './lib/redis.ts'
 import { fmt } from './lib/stats.ts'
 import { VICTORIA_BENCH_ENV } from './lib/victoria-env.ts'
@@ -179,9 +185,10 @@ async function main() {
   const kinds = await readMix(catalog.database)
   await catalog.close()
 
+  await buildVictoria()
   const servers: ChildServer[] = []
   for (let i = 0; i < instances; i++) {
-    const server = startTsx(`victoria-${i + 1}`, SERVER, await freePort(), {
+    const server = startVictoria(`victoria-${i + 1}`, await freePort(), {
       ...VICTORIA_BENCH_ENV,
       CACHE_L1_MAX_MB: String(l1Mb),
       ...catalog.env,

@@ -9,9 +9,9 @@ import { createCatalog } from './lib/catalog.ts'
 import { onCleanup, runMain } from './lib/cleanup.ts'
 import { describeEnvironment, describeLoad } from './lib/environment.ts'
 import { measureWithCpu, type Sample } from './lib/load.ts'
-import { RESULTS_DIR, SERVER } from './lib/paths.ts'
+import { RESULTS_DIR } from './lib/paths.ts'
 import { chooseEngine, serverVersion } from './lib/postgres.ts'
-import { freePort, startTsx, waitFor } from './lib/processes.ts'
+import { buildVictoria, freePort, startVictoria, waitFor } from './lib/processes.ts'
 import { fmt, median, ratio } from './lib/stats.ts'
 import { VICTORIA_BENCH_ENV } from './lib/victoria-env.ts'
 
@@ -88,14 +88,15 @@ async function main() {
   await catalog.close()
   const second = await catalog.share()
 
+  await buildVictoria()
   const common = VICTORIA_BENCH_ENV
   const servers = {
-    on: startTsx('metrics on', SERVER, await freePort(), {
+    on: startVictoria('metrics on', await freePort(), {
       ...common,
       ...catalog.env,
       METRICS_ENABLED: 'true',
     }),
-    off: startTsx('metrics off', SERVER, await freePort(), {
+    off: startVictoria('metrics off', await freePort(), {
       ...common,
       ...second.victoria,
       METRICS_ENABLED: 'false',
@@ -158,7 +159,7 @@ async function main() {
     `Machine: ${environment.cpus} × ${environment.cpuModel}, Node ${environment.node}` +
       (postgres ? `, PostgreSQL ${postgres}` : ', PGlite (embedded)') +
       `, ${describeLoad(environment)}. Commit ${environment.commit}${environment.dirty ? ' (with uncommitted changes in src/)' : ''}.`,
-    'Two Victoria processes (`tsx src/server.ts`, NODE_ENV=production) on the same catalog, ' +
+    'Two Victoria processes (`node dist/server.js`, as `npm start`; NODE_ENV=production) on the same catalog, ' +
       'METRICS_ENABLED=true and false, measured one after the other in each round (order ' +
       'alternating), cached `GET /api/books/:id` (X-Cache: HIT) under autocannon.',
     '',

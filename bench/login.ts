@@ -7,9 +7,9 @@ import { intFlag, LOAD_BENCH_OPTIONS, parseArgs } from './lib/args.ts'
 import { createCatalog } from './lib/catalog.ts'
 import { onCleanup, runMain } from './lib/cleanup.ts'
 import { describeEnvironment, describeLoad } from './lib/environment.ts'
-import { RESULTS_DIR, SERVER } from './lib/paths.ts'
+import { RESULTS_DIR } from './lib/paths.ts'
 import { chooseEngine, serverVersion } from './lib/postgres.ts'
-import { freePort, startTsx, waitFor } from './lib/processes.ts'
+import { buildVictoria, freePort, startVictoria, waitFor } from './lib/processes.ts'
 import { fmt, fmtRatio, median, ratio } from './lib/stats.ts'
 import { VICTORIA_BENCH_ENV } from './lib/victoria-env.ts'
 
@@ -120,7 +120,8 @@ async function main() {
   const postgres = engine === 'postgres' ? await serverVersion(adminUrl) : undefined
   await catalog.close()
 
-  const server = startTsx('victoria', SERVER, await freePort(), {
+  await buildVictoria()
+  const server = startVictoria('victoria', await freePort(), {
     ...VICTORIA_BENCH_ENV,
     ...catalog.env,
   })
@@ -178,7 +179,7 @@ async function main() {
     `Machine: ${environment.cpus} × ${environment.cpuModel}, Node ${environment.node}` +
       (postgres ? `, PostgreSQL ${postgres}` : ', PGlite (embedded)') +
       `, ${describeLoad(environment)}. Commit ${environment.commit}${environment.dirty ? ' (with uncommitted changes in src/)' : ''}.`,
-    `argon2id m = 19 MiB, t = 2, p = 1. Victoria: \`tsx src/server.ts\`, NODE_ENV=production, under autocannon ` +
+    `argon2id m = 19 MiB, t = 2, p = 1. Victoria: \`node dist/server.js\` (as \`npm start\`), NODE_ENV=production, under autocannon ` +
       `(${connections} connections, ${durationSeconds} s per measurement, medians of ${runs} runs; ` +
       'autocannon resolves whole milliseconds). The argon2 floor runs in the benchmark process while ' +
       'Victoria idles, at the same concurrency, and one at a time.',

@@ -9,9 +9,16 @@ import { onCleanup, runMain } from './lib/cleanup.ts'
 import { describeEnvironment } from './lib/environment.ts'
 import { explainStages, type PlannedStatement } from './lib/explain.ts'
 import { measureWithCpu, type Sample } from './lib/load.ts'
-import { CEILING_SERVER, RAW_SQL_SERVER, RESULTS_DIR, SERVER } from './lib/paths.ts'
+import { CEILING_SERVER, RAW_SQL_SERVER, RESULTS_DIR } from './lib/paths.ts'
 import { chooseEngine, serverVersion } from './lib/postgres.ts'
-import { type ChildServer, freePort, startTsx, waitFor } from './lib/processes.ts'
+import {
+  buildVictoria,
+  type ChildServer,
+  freePort,
+  startTsx,
+  startVictoria,
+  waitFor,
+} from './lib/processes.ts'
 import {
   type BenchResult,
   DEFAULT_CONNECTIONS,
@@ -117,11 +124,13 @@ async function main() {
   await writeFile(sqlFixture, JSON.stringify(stages))
 
   const servers = {} as Record<ServerName, ChildServer>
-  const start = async (name: ServerName, script: string, env: Record<string, string>) => {
-    const server = startTsx(name, script, await freePort(), {
-      ...VICTORIA_BENCH_ENV,
-      ...env,
-    })
+  // Victoria runs compiled, as `npm start` does; the references are run by tsx as they are
+  const start = async (name: ServerName, script: string | null, env: Record<string, string>) => {
+    const port = await freePort()
+    const serverEnv = { ...VICTORIA_BENCH_ENV, ...env }
+    const server = script
+      ? startTsx(name, script, port, serverEnv)
+      : startVictoria(name, port, serverEnv)
     onCleanup(`stop ${name}`, () => server.stop())
     servers[name] = server
     return server
@@ -132,9 +141,10 @@ async function main() {
   const rawCatalog = await catalog.share()
   const victoriaEnv = { ...catalog.env, DB_POOL_MAX: String(poolMax) }
 
-  log('starting Victoria twice (tsx src/server.ts), response cache on and off…')
-  const victoria = await start('victoria', SERVER, { ...victoriaEnv, ...extraEnv })
-  const nocache = await start('victoria-nocache', SERVER, {
+  log('starting Victoria twice (node dist/server.js), response cache on and off…')
+  await buildVictoria()
+  const victoria = await start('victoria', null, { ...victoriaEnv, ...extraEnv })
+  const nocache = await start('victoria-nocache', null, {
     ...victoriaEnv,
     ...nocacheCatalog.victoria,
     CACHE_ENABLED: 'false',

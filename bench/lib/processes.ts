@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ROOT, TSX } from './paths.ts'
+import { promisify } from 'node:util'
+import { ROOT, SERVER, TSC, TSX } from './paths.ts'
 
 /** Child processes the benchmarks start (Victoria, reference servers), and nothing else. */
 
@@ -28,8 +29,8 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Runs `tsx <script>` the way `npm start` does (tsx then re-spawns node with its loader). The
- * child leads its own process group, so a stuck grandchild can be ended by the group's id.
+ * Runs `tsx <script>` (tsx then re-spawns node with its loader): the reference servers, which are
+ * TypeScript files run as they are.
  */
 export function startTsx(
   name: string,
@@ -37,7 +38,40 @@ export function startTsx(
   port: number,
   env: Record<string, string | undefined>,
 ): ChildServer {
-  const child = spawn(TSX, [script], {
+  return startProcess(name, TSX, [script], port, env)
+}
+
+let built: Promise<unknown> | undefined
+
+/**
+ * Compiles Victoria to dist/ (`npm run build`, as `npm start` does first), once per benchmark
+ * process, so that every Victoria started afterwards runs the code of this checkout.
+ */
+export function buildVictoria(): Promise<unknown> {
+  built ??= promisify(execFile)(TSC, ['-p', 'tsconfig.build.json'], { cwd: ROOT })
+  return built
+}
+
+/** Runs Victoria as `npm start` does: `node dist/server.js`, after buildVictoria(). */
+export function startVictoria(
+  name: string,
+  port: number,
+  env: Record<string, string | undefined>,
+): ChildServer {
+  return startProcess(name, process.execPath, [SERVER], port, env)
+}
+
+/**
+ * The child leads its own process group, so a stuck grandchild can be ended by the group's id.
+ */
+function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  port: number,
+  env: Record<string, string | undefined>,
+): ChildServer {
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { connect } from 'node:net'
@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { type Cleanup, createTestDatabase, TEST_ENGINE } from '../../helpers/database.ts'
 
 /** The real server process: configuration errors at startup, and draining on SIGTERM. */
@@ -21,8 +22,10 @@ interface Started {
   exit: Promise<number | null>
 }
 
-function startServer(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+/** From source through tsx (`npm run dev`), or `compiled`: dist/server.js, as `npm start` runs. */
+function startServer(env: Record<string, string>, { compiled = false } = {}): Started {
+  const entry = compiled ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts']
+  const child = spawn(process.execPath, entry, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -108,4 +111,24 @@ test('the server refuses new connections once draining', async (t) => {
   server.child.kill('SIGTERM')
   assert.equal(await server.exit, 0)
   await assert.rejects(fetch(`http://127.0.0.1:${port}/health/live`))
+})
+
+test('the compiled build that npm start runs serves the API', async (t) => {
+  // `npm start` is `npm run build` (tsc → dist/) then `node dist/server.js`: no tsx at run time
+  await promisify(execFile)(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+  })
+  const server = startServer(await serverEnv(t), { compiled: true })
+  t.after(() => server.child.kill('SIGKILL'))
+  const port = await waitForPort(server)
+  const ready = await fetch(`http://127.0.0.1:${port}/health/ready`)
+  assert.equal(ready.status, 200)
+  const books = await fetch(`http://127.0.0.1:${port}/api/books?limit=1`)
+  assert.equal(books.status, 200)
+  assert.ok(Array.isArray(((await books.json()) as { items?: unknown }).items))
+  // the admin page's files and the migrations are found from dist/ as from src/
+  const page = await fetch(`http://127.0.0.1:${port}/admin`)
+  assert.equal(page.status, 200)
+  server.child.kill('SIGTERM')
+  assert.equal(await server.exit, 0)
 })
