@@ -248,10 +248,9 @@ export default fp<{ config: Config }>(
 
     // Logins (and registrations) are counted per account too, so that an attacker rotating
     // addresses still gets 5 tries at one account. preValidation: the body is parsed, nothing
-    // has been hashed yet.
-    app.addHook('preValidation', async (request, reply) => {
-      const tiers = tiersFor(request)
-      if (!tiers?.includes('auth')) return
+    // has been hashed yet. The hook is attached to the auth tier's routes only: on every other
+    // route an async hook would cost a promise and a microtask turn for nothing.
+    async function countAccount(request: FastifyRequest, reply: FastifyReply) {
       const email = (request.body as { email?: unknown } | null | undefined)?.email
       if (typeof email !== 'string' || email.length > 320) return
       const account = email.trim().toLowerCase()
@@ -261,6 +260,15 @@ export default fp<{ config: Config }>(
         setHeaders(reply, decision)
         refuse(request, reply, 'auth', caller, decision)
       }
+    }
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method]
+      const inAuthTier = methods.some((method) =>
+        tiersOf(method, route.url, route.config?.rateLimit)?.includes('auth'),
+      )
+      if (!inAuthTier) return
+      const own = route.preValidation
+      route.preValidation = [...(own ? (Array.isArray(own) ? own : [own]) : []), countAccount]
     })
   },
   { name: 'rate-limit', dependencies: ['auth', 'security-events'] },
