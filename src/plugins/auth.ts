@@ -1,8 +1,7 @@
-import type { FastifyRequest, onRequestHookHandler } from 'fastify'
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { AccessTokens } from '../modules/accounts/access-tokens.ts'
 import {
-  ApiKeyInUrl,
   AuthRequired,
   Forbidden,
   InvalidApiKey,
@@ -46,7 +45,6 @@ export interface AuthOptions {
 }
 
 // Keys must never travel in URLs (they end up in logs, proxies and browser history).
-const KEY_IN_QUERY = /[?&](api[_-]?key|apikey|x-api-key|key)=/i
 
 /**
  * Authentication as hooks that route contexts opt into: a context registers `requireUser` or
@@ -69,9 +67,15 @@ export default fp<AuthOptions>(
     app.decorate('apiKeys', apiKeys)
     app.decorateRequest('principal', null)
 
-    app.addHook('onRequest', (request, _reply, done) => {
-      done(KEY_IN_QUERY.test(request.url) ? new ApiKeyInUrl() : undefined)
-    })
+    /** The caller, from here on, on the request and on every later line of its log. */
+    function authenticated(request: FastifyRequest, reply: FastifyReply, principal: Principal) {
+      request.principal = principal
+      request.log = request.log.child(
+        principal.kind === 'user' ? { userId: principal.userId } : { apiKeyId: principal.keyId },
+      )
+      // the reply's logger writes the "request completed" line
+      reply.log = request.log
+    }
 
     async function authenticateUser(request: FastifyRequest): Promise<UserPrincipal> {
       const header = request.headers.authorization
@@ -86,12 +90,15 @@ export default fp<AuthOptions>(
       return { kind: 'user', userId: claims.userId, role: state.role }
     }
 
-    app.decorate('requireUser', async function requireUser(request: FastifyRequest) {
-      request.principal = await authenticateUser(request)
-    })
+    app.decorate(
+      'requireUser',
+      async function requireUser(request: FastifyRequest, reply: FastifyReply) {
+        authenticated(request, reply, await authenticateUser(request))
+      },
+    )
 
     app.decorate('requireScope', (scope: ApiKeyScope) => {
-      return async function requireScope(request: FastifyRequest) {
+      return async function requireScope(request: FastifyRequest, reply: FastifyReply) {
         const key = request.headers['x-api-key']
         if (typeof key === 'string') {
           const principal = await apiKeys.verify(key)
@@ -99,12 +106,12 @@ export default fp<AuthOptions>(
           if (!principal.scopes.includes(scope) && !principal.scopes.includes('admin')) {
             throw new Forbidden(`This API key lacks the "${scope}" scope`)
           }
-          request.principal = { kind: 'apiKey', ...principal }
+          authenticated(request, reply, { kind: 'apiKey', ...principal })
           return
         }
         const user = await authenticateUser(request)
         if (user.role !== 'admin') throw new Forbidden('This route is for administrators')
-        request.principal = user
+        authenticated(request, reply, user)
       }
     })
   },

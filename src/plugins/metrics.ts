@@ -12,8 +12,6 @@ declare module 'fastify' {
     observability: Observability
   }
   interface FastifyRequest {
-    /** performance.now() when the request arrived */
-    observedAt: number
     /** the error thrown while handling it, for the error tracker */
     observedError: Error | null
     /** the stable code of a problem+json answer */
@@ -54,30 +52,8 @@ export default fp<MetricsPluginOptions>(
       return { database, redis }
     }
     app.decorate('observability', observability)
-    app.decorateRequest('observedAt', 0)
     app.decorateRequest('observedError', null)
     app.decorateRequest('problemCode', null)
-
-    if (observability.enabled) {
-      app.addHook('onRequest', (request, _reply, done) => {
-        request.observedAt = performance.now()
-        done()
-      })
-    }
-
-    // user id on every log line once authentication has run
-    app.addHook('preHandler', (request, reply, done) => {
-      const principal = request.principal
-      if (principal) {
-        const who =
-          principal.kind === 'user'
-            ? { userId: principal.userId }
-            : { apiKeyId: (principal as { id?: number }).id ?? null }
-        request.log = request.log.child(who)
-        reply.log = request.log
-      }
-      done()
-    })
 
     app.addHook('onError', (request, _reply, error: FastifyError, done) => {
       request.observedError = error
@@ -106,7 +82,8 @@ export default fp<MetricsPluginOptions>(
           method,
           route,
           status,
-          performance.now() - request.observedAt,
+          // from the request's arrival (before the first onRequest hook) to the answer's end
+          reply.elapsedTime,
           typeof cache === 'string' ? cache : undefined,
         )
       }

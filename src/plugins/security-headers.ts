@@ -74,9 +74,8 @@ export function helmetHeaders(options: Readonly<HelmetOptions>): Record<string, 
 }
 
 /**
- * Security headers on every response, errors and 429s included (they are set as the request
- * arrives, so an error answered later still carries them; the content security policy is chosen
- * as the answer leaves, by what it is), and CORS for the origins in CORS_ORIGINS only, with
+ * Security headers on every response, errors and 429s included (set as the answer leaves, when
+ * the content security policy is also chosen by what the answer is), and CORS for the origins in CORS_ORIGINS only, with
  * credentials, the preflight cached for CORS_MAX_AGE_SECONDS.
  */
 export default fp<{ config: Config }>(
@@ -98,12 +97,6 @@ export default fp<{ config: Config }>(
       crossOriginEmbedderPolicy: false,
     })
     staticHeaders['permissions-policy'] = PERMISSIONS_POLICY
-    // callback style, as every hook on the hot path: an async hook costs a promise per request
-    app.addHook('onRequest', (_request, reply, done) => {
-      reply.headers(staticHeaders)
-      done()
-    })
-
     const origins = new Set(listOf(config.CORS_ORIGINS))
     await app.register(cors, {
       // a function, not `true`: an unlisted origin gets no Access-Control-Allow-Origin at all
@@ -116,8 +109,11 @@ export default fp<{ config: Config }>(
       strictPreflight: true,
     })
 
-    // callback style: every answer passes here, and an async hook costs a promise each time
+    // Every answer passes here, errors and 429s included, so one hook sets them all (a hook
+    // fewer on every request than setting them on arrival). Callback style: an async hook
+    // costs a promise each time.
     app.addHook('onSend', (_request, reply, payload, done) => {
+      reply.headers(staticHeaders)
       if (!reply.hasHeader('content-security-policy')) {
         const type = String(reply.getHeader('content-type') ?? '')
         reply.header('content-security-policy', type.startsWith('text/html') ? PAGE_CSP : JSON_CSP)

@@ -1,6 +1,7 @@
 import createError from '@fastify/error'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
+import { ApiKeyInUrl } from '../modules/accounts/accounts.errors.ts'
 
 export const JsonTooDeep = createError(
   'JSON_TOO_DEEP',
@@ -38,9 +39,12 @@ export function exceedsDepth(text: string, max: number): boolean {
   return false
 }
 
+// API keys travel in X-API-Key only: one in a URL ends up in access logs, proxies and history
+const KEY_IN_QUERY = /[?&](api[_-]?key|apikey|x-api-key|key)=/i
+
 /**
  * Request limits beyond Fastify's body limit and request timeout: the query string's length
- * (414) and the nesting depth of JSON bodies (400). JSON is still parsed by Fastify's own parser
+ * (414), no API key in it (400), and the nesting depth of JSON bodies (400). JSON is still parsed by Fastify's own parser
  * (secure-json-parse: `__proto__` and `constructor.prototype` keys refused), after the depth
  * check.
  */
@@ -51,8 +55,11 @@ export default fp<{ config: Config }>(
 
     // callback style: on every request, and an async hook costs a promise each time
     app.addHook('onRequest', (request, _reply, done) => {
-      const at = request.url.indexOf('?')
-      if (at !== -1 && request.url.length - at - 1 > maxQuery) done(new QueryTooLong(maxQuery))
+      const url = request.url
+      const at = url.indexOf('?')
+      if (at === -1) done()
+      else if (url.length - at - 1 > maxQuery) done(new QueryTooLong(maxQuery))
+      else if (KEY_IN_QUERY.test(url)) done(new ApiKeyInUrl())
       else done()
     })
 
