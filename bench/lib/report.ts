@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Environment } from './environment.ts'
@@ -211,7 +212,10 @@ export async function writeResult(dir: string, result: BenchResult): Promise<str
     (result.settings.synthetic ? `-s${result.settings.synthetic}` : '') +
     (result.settings.scenarios ? `-${result.settings.scenarios.replaceAll(',', '-')}` : '') +
     envFlags(result.settings.env).replaceAll(' --env ', '-').replaceAll('=', '')
-  const base = join(dir, `${result.environment.date.slice(0, 10)}-${engine}${suffix}`)
+  const name = `${result.environment.date.slice(0, 10)}-${engine}${suffix}`
+  // a second run of the same settings on the same day goes beside the first, not over it
+  let base = join(dir, name)
+  for (let n = 2; existsSync(`${base}.json`); n++) base = join(dir, `${name}-${n}`)
   await writeFile(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`)
   await writeFile(`${base}.md`, toMarkdown(result))
   return `${base}.md`
