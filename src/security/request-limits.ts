@@ -44,9 +44,9 @@ const KEY_IN_QUERY = /[?&](api[_-]?key|apikey|x-api-key|key)=/i
 
 /**
  * Request limits beyond Fastify's body limit and request timeout: the query string's length
- * (414), no API key in it (400), and the nesting depth of JSON bodies (400). JSON is still parsed by Fastify's own parser
- * (secure-json-parse: `__proto__` and `constructor.prototype` keys refused), after the depth
- * check.
+ * (414), no API key in it (400), and the nesting depth of JSON bodies (400). JSON is still
+ * parsed by Fastify's own parser (secure-json-parse: `__proto__` and `constructor.prototype` keys
+ * refused), after the depth check.
  */
 export default fp<{ config: Config }>(
   async (app, { config }) => {
