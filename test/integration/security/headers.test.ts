@@ -133,3 +133,38 @@ describe('CORS', () => {
     }
   })
 })
+
+describe('CORS with no origin listed (the default)', async () => {
+  const { app: closed } = await buildLimitedApp((fn) => closers.push(fn), {
+    NODE_ENV: 'production',
+    CORS_ORIGINS: '',
+  })
+
+  test('no origin gets a grant, and a preflight is refused as with an unlisted origin', async () => {
+    for (const origin of [ORIGIN, 'https://evil.example']) {
+      const preflight = await closed.inject({
+        method: 'OPTIONS',
+        url: '/api/me',
+        headers: { origin, 'access-control-request-method': 'GET' },
+      })
+      assert.equal(preflight.statusCode, 404, origin)
+      assert.equal(preflight.headers['access-control-allow-origin'], undefined, origin)
+      const simple = await closed.inject({ url: '/api/genres', headers: { origin } })
+      assert.equal(simple.statusCode, 200)
+      assert.equal(simple.headers['access-control-allow-origin'], undefined, origin)
+      assert.equal(simple.headers['access-control-allow-credentials'], undefined, origin)
+      // the answer does not depend on Origin, so it does not say it varies by it
+      assert.doesNotMatch(String(simple.headers.vary ?? ''), /Origin/i)
+      assert.deepEqual(missingHeaders(simple.headers), [])
+    }
+  })
+
+  test("with CORS on, an unlisted origin's preflight is the same 404", async () => {
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/api/me',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    })
+    assert.equal(preflight.statusCode, 404)
+  })
+})
