@@ -77,14 +77,13 @@ export default fp<MetricsPluginOptions>(
       const route = request.routeOptions.url ?? 'unmatched'
       const method = METHODS.has(request.method) ? request.method : 'OTHER'
       if (observability.enabled) {
-        const cache = reply.getHeader('x-cache')
         observability.recordRequest(
           method,
           route,
           status,
           // from the request's arrival (before the first onRequest hook) to the answer's end
           reply.elapsedTime,
-          typeof cache === 'string' ? cache : undefined,
+          request.cacheStatus ?? undefined,
         )
       }
       if (status >= 500) {

@@ -36,6 +36,16 @@ const EXPOSED_HEADERS = [
   'ETag',
 ]
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Every security header a JSON answer carries, for a reply written past the onSend hooks
+     * (a cached hit: plugins/cache.ts). The hook below sets the same.
+     */
+    jsonSecurityHeaders: Readonly<Record<string, string>>
+  }
+}
+
 export const listOf = (value: string) =>
   value
     .split(',')
@@ -97,6 +107,10 @@ export default fp<{ config: Config }>(
       crossOriginEmbedderPolicy: false,
     })
     staticHeaders['permissions-policy'] = PERMISSIONS_POLICY
+    app.decorate(
+      'jsonSecurityHeaders',
+      Object.freeze({ ...staticHeaders, 'content-security-policy': JSON_CSP }),
+    )
     // With no origin listed (the default), no cross-origin call is ever granted: @fastify/cors
     // would only add Vary: Origin and refuse every preflight (404), at the price of an options
     // spread and two route lookups on every request. Without it the answers are the same, minus

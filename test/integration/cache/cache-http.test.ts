@@ -69,6 +69,61 @@ describe('HTTP caching', () => {
     assert.equal(first.headers['x-cache'], undefined)
   })
 
+  // a validated hit is written past Fastify's onSend hooks (plugins/cache.ts): it must still
+  // carry every header they set
+  test('a HIT carries every header the MISS did; only X-Cache and per-request values differ', async () => {
+    const url = `/api/books/${await bookId(11)}`
+    const miss = await app.inject(url)
+    const hit = await app.inject(url)
+    assert.equal(miss.headers['x-cache'], 'MISS')
+    assert.equal(hit.headers['x-cache'], 'HIT')
+    const perRequest = new Set([
+      'x-cache',
+      'x-request-id',
+      'ratelimit-remaining',
+      'ratelimit-reset',
+      'date',
+    ])
+    const stable = (headers: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(headers).filter(([name]) => !perRequest.has(name)))
+    assert.deepEqual(stable(hit.headers), stable(miss.headers))
+    for (const name of [
+      'x-request-id',
+      'ratelimit-remaining',
+      'content-security-policy',
+      'x-frame-options',
+    ]) {
+      assert.ok(hit.headers[name], `${name} on the hit`)
+    }
+    assert.notEqual(hit.headers['x-request-id'], miss.headers['x-request-id'])
+    assert.equal(
+      Number(hit.headers['ratelimit-remaining']),
+      Number(miss.headers['ratelimit-remaining']) - 1,
+    )
+    assert.equal(hit.body, miss.body)
+  })
+
+  test('HEAD on a cached book answers its headers and no body', async () => {
+    const url = `/api/books/${await bookId(21)}`
+    const get = await app.inject(url)
+    const head = await app.inject({ method: 'HEAD', url })
+    assert.equal(head.statusCode, 200)
+    assert.equal(head.headers['x-cache'], 'HIT')
+    assert.equal(head.headers.etag, get.headers.etag)
+    assert.equal(head.body, '')
+  })
+
+  test('hits written straight to the socket are counted by the monitoring', async () => {
+    const url = `/api/books/${await bookId(24)}`
+    for (let i = 0; i < 4; i++) await app.inject(url)
+    const before = app.observability.tracker.report(Date.now())
+    const route = before.find((r) => r.route === 'GET /api/books/:id')
+    assert.ok(route, 'the book route is tracked')
+    const { cacheLookups, cacheHitRate } = route.windows['1m']
+    assert.ok(cacheLookups >= 4)
+    assert.ok(cacheHitRate !== null && cacheHitRate > 0)
+  })
+
   test('equivalent queries share an entry whatever the parameter order', async () => {
     await app.inject('/api/books?sort=rating&limit=7&language=eng')
     const reordered = await app.inject('/api/books?language=eng&limit=7&sort=rating')
