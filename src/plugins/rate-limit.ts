@@ -80,7 +80,8 @@ export default fp<{ config: Config }>(
 
     const multipliers = parseMultipliers(config.RATE_LIMIT_API_KEY_MULTIPLIERS)
     const apiKeyMemo = new Map<string, { principal: ApiKeyPrincipal | null; until: number }>()
-    const tierMemo = new Map<string, Tier[] | null>()
+    // by route: the config object Fastify keeps per route and method (HEAD has its own)
+    const tierMemo = new WeakMap<object, Tier[] | null>()
 
     async function apiKeyOf(key: string): Promise<ApiKeyPrincipal | null> {
       const now = Date.now()
@@ -132,14 +133,15 @@ export default fp<{ config: Config }>(
     }
 
     function tiersFor(request: FastifyRequest): Tier[] | null {
-      const route = request.routeOptions.url
+      const { url: route, config } = request.routeOptions
       // unmatched URLs (404) count against the global tier only
       if (!route) return ['global']
-      const memoKey = `${request.method} ${route}`
-      if (!tierMemo.has(memoKey)) {
-        tierMemo.set(memoKey, tiersOf(request.method, route, request.routeOptions.config.rateLimit))
+      let tiers = tierMemo.get(config)
+      if (tiers === undefined) {
+        tiers = tiersOf(request.method, route, config.rateLimit)
+        tierMemo.set(config, tiers)
       }
-      return tierMemo.get(memoKey)!
+      return tiers
     }
 
     function setHeaders(reply: FastifyReply, decision: LimitDecision) {

@@ -59,14 +59,13 @@ export default fp<SecurityEventsOptions>(
 
     function recordFromResponse(request: FastifyRequest, reply: FastifyReply) {
       const principal = request.principal
+      const write = request.method !== 'GET' && request.method !== 'HEAD'
+      // only writes and API-key use are recorded: the reads of everyone else (nearly all
+      // traffic) stop here, before the route is even looked up
+      if (!write && principal?.kind !== 'apiKey') return
       const route = request.routeOptions.url
       if (!route) return
-      if (
-        route.startsWith('/api/admin/') &&
-        request.method !== 'GET' &&
-        request.method !== 'HEAD' &&
-        reply.statusCode < 400
-      ) {
+      if (write && route.startsWith('/api/admin/') && reply.statusCode < 400) {
         service.record({
           type: 'admin_action',
           severity: 'info',
