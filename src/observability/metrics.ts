@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { CacheService } from '../cache/cache-service.ts'
 import type { PoolStats } from '../db/database.ts'
+import { SeriesHistogram } from './series-histogram.ts'
 
 /**
  * Victoria's Prometheus metric families, on a registry of the app's own (several apps in one
@@ -25,13 +26,13 @@ export function createMetrics(sources: MetricSources) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 })
 
-  const httpDuration = new Histogram({
-    name: 'victoria_http_request_duration_seconds',
-    help: 'HTTP request duration by method, route template and status code',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: HTTP_BUCKETS,
-    registers: [registry],
-  })
+  const httpDuration = new SeriesHistogram(
+    'victoria_http_request_duration_seconds',
+    'HTTP request duration by method, route template and status code',
+    ['method', 'route', 'status_code'] as const,
+    HTTP_BUCKETS,
+    registry,
+  )
   const dbDuration = new Histogram({
     name: 'victoria_db_query_duration_seconds',
     help: 'Database query duration by named query (unnamed queries: verb_table or other)',

@@ -9,6 +9,7 @@ import { computeInsights } from './insights.ts'
 import { createMetrics } from './metrics.ts'
 import { PerformanceTracker, percentile, round } from './performance-tracker.ts'
 import { queryName } from './query-names.ts'
+import type { HistogramSeries } from './series-histogram.ts'
 import { SlowQueryLog } from './slow-queries.ts'
 import { MinuteCounter, SystemProbe } from './system.ts'
 
@@ -66,7 +67,7 @@ export class Observability {
   /** set by the metrics plugin: pings the database and Redis for the DependencyDown rule */
   dependencyProbe: () => Promise<AlertInputs['dependencies']> = async () => ({})
   private readonly history: HistoryPoint[] = []
-  private readonly histogramChildren = new Map<string, { observe(value: number): void }>()
+  private readonly durationSeries = new Map<string, HistogramSeries<string>>()
   private interval = newInterval()
   private stopObserving: (() => void) | undefined
 
@@ -109,14 +110,14 @@ export class Observability {
 
   /** One finished request: histogram, rolling windows, the current history interval. */
   recordRequest(method: string, route: string, status: number, durationMs: number, cache?: string) {
-    // the labelled child per (method, route, status) is looked up once, not hashed per request
+    // the series per (method, route, status) is looked up once, not hashed per request
     const key = `${method} ${route} ${status}`
-    let child = this.histogramChildren.get(key)
-    if (!child) {
-      child = this.metrics.httpDuration.labels({ method, route, status_code: String(status) })
-      this.histogramChildren.set(key, child)
+    let series = this.durationSeries.get(key)
+    if (!series) {
+      series = this.metrics.httpDuration.series({ method, route, status_code: String(status) })
+      this.durationSeries.set(key, series)
     }
-    child.observe(durationMs / 1000)
+    series.observe(durationMs / 1000)
     this.tracker.record(`${method} ${route}`, { durationMs, status, cache })
     const i = this.interval
     i.requests++
