@@ -44,43 +44,19 @@ export class SeriesHistogram<L extends string> {
     const values: HistogramValue[] = []
     const bucket = `${this.name}_bucket`
     for (const s of this.all.values()) {
-      const shared = s.labels
+      const point = (labels: HistogramValue['labels'], value: number, metricName: string) =>
+        values.push({ labels, sharedLabels: s.labels, value, metricName })
       let cumulative = 0
       for (let i = 0; i < this.upperBounds.length; i++) {
         cumulative += s.buckets[i]!
-        values.push({
-          labels: { le: this.upperBounds[i]! },
-          sharedLabels: shared,
-          value: cumulative,
-          metricName: bucket,
-        })
+        point({ le: this.upperBounds[i]! }, cumulative, bucket)
       }
-      values.push({
-        labels: { le: '+Inf' },
-        sharedLabels: shared,
-        value: s.count,
-        metricName: bucket,
-      })
-      values.push({
-        labels: {},
-        sharedLabels: shared,
-        value: s.sum,
-        metricName: `${this.name}_sum`,
-      })
-      values.push({
-        labels: {},
-        sharedLabels: shared,
-        value: s.count,
-        metricName: `${this.name}_count`,
-      })
+      point({ le: '+Inf' }, s.count, bucket)
+      point({}, s.sum, `${this.name}_sum`)
+      point({}, s.count, `${this.name}_count`)
     }
-    return {
-      name: this.name,
-      help: this.help,
-      type: this.type,
-      aggregator: this.aggregator,
-      values,
-    }
+    const { name, help, type, aggregator } = this
+    return { name, help, type, aggregator, values }
   }
 
   /** The same values with every label in `labels` (the registry's JSON). */
