@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { BentoCache, bentostore } from 'bentocache'
 import { memoryDriver } from 'bentocache/drivers/memory'
-import { redisBusDriver, redisDriver } from 'bentocache/drivers/redis'
+import { redisDriver } from 'bentocache/drivers/redis'
 import type { Redis, RedisOptions } from 'ioredis'
 import { LRUCache } from 'lru-cache'
 import type { Config } from '../config.ts'
+import type { RedisLogger } from './redis.ts'
+import { failOpenRedisBusDriver } from './redis-bus.ts'
 import { ValidatedEntries } from './validated-entries.ts'
 
 /**
@@ -46,7 +48,11 @@ export interface CacheServiceOptions {
   redis: Redis | null
   /** options for the bus's own publisher and subscriber connections */
   bus: RedisOptions | null
+  /** where the bus reports Redis outages */
+  logger?: RedisLogger
 }
+
+const quiet: RedisLogger = { warn() {} }
 
 /** A 4xx from the producer is the new truth (a deleted row), not an outage to ride out. */
 function isClientError(error: unknown): boolean {
@@ -94,7 +100,7 @@ export class CacheService {
       store = store
         .useL2Layer(redisDriver({ connection: redis }))
         .useBus(
-          redisBusDriver({ connection: options.bus, retryQueue: { enabled: true, maxSize: 1000 } }),
+          failOpenRedisBusDriver(options.bus, config.CACHE_TIMEOUT_MS, options.logger ?? quiet),
         )
     }
     this.bento = new BentoCache({
@@ -208,7 +214,10 @@ export class CacheService {
     // that a read re-validated while the tags were being written is not trusted either
     this.validated.invalidateAll()
     try {
-      await this.bento.deleteByTag({ tags })
+      // one call per tag: bentocache writes a call's tags one after another, each awaiting
+      // Redis and the bus, so with Redis slow the later tags would reach even this instance's
+      // L1 late; side by side, every tag is in L1 before the first await
+      await Promise.all(tags.map((tag) => this.bento.deleteByTag({ tags: [tag] })))
     } finally {
       this.validated.invalidateAll()
     }

@@ -21,9 +21,13 @@ export function redisOptions(commandTimeoutMs: number): RedisOptions {
 }
 
 export function createRedis(url: string, commandTimeoutMs: number, logger: RedisLogger): Redis {
-  const redis = new Redis(url, redisOptions(commandTimeoutMs))
+  return reportErrors(new Redis(url, redisOptions(commandTimeoutMs)), logger)
+}
+
+/** Logs a connection's failures once per outage (ioredis emits one per reconnect attempt). */
+export function reportErrors(redis: Redis, logger: RedisLogger): Redis {
   let reported = false
-  // without a listener, a connection error is an unhandled 'error' event and kills the process
+  // without a listener, ioredis prints every connection error as an unhandled 'error' event
   redis.on('error', (err) => {
     if (!reported) logger.warn({ err: err.message }, 'Redis unavailable; serving without it')
     reported = true

@@ -89,6 +89,7 @@ export default fp<{ config: Config }>(
       config,
       redis,
       bus: config.REDIS_URL ? busConnectionOptions(config.REDIS_URL) : null,
+      logger: app.log,
     })
     app.decorate('cache', cache)
     app.decorate('redis', redis)
